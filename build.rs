@@ -1,0 +1,114 @@
+//! Build script of the `enet-sys` crate (not of the root package, which sets `build = false`).
+//!
+//! `enet-sys/Cargo.toml` points here with `build = "../build.rs"` and `links = "enet"`, because the
+//! design card puts `build.rs` and `vendor/` at the repository's top level. Cargo runs this script
+//! with `CARGO_MANIFEST_DIR` = `enet-sys/`, so every path is built from that. The one cost of the
+//! layout: `enet-sys` cannot be packaged alone (`cargo package` refuses a build script outside the
+//! package root); it is consumed as a path or git dependency.
+//!
+//! What it does:
+//! 1. compiles the pristine upstream ENet 1.3.18 in `vendor/enet/` with `cc` (no cmake), choosing
+//!    the platform file by target family and defining, on Linux, the `HAS_*` macros upstream's own
+//!    build detects (including `HAS_MSGHDR_FLAGS`, without which 1.3.18's fix for oversized
+//!    datagrams is off);
+//! 2. exports the include directory as links metadata (`DEP_ENET_INCLUDE` for dependents);
+//! 3. with the maintainers-only `bindgen` feature, regenerates the bindings into
+//!    `$OUT_DIR/bindings.rs` with [`bindgen_flags`], the single definition of the bindgen settings
+//!    (`enet-sys/update-bindings.sh` runs this same path and copies the result).
+
+use std::env;
+use std::path::{Path, PathBuf};
+
+/// The protocol files, compiled unchanged on every target, in sorted order.
+const PROTOCOL_FILES: [&str; 7] = [
+    "callbacks.c",
+    "compress.c",
+    "host.c",
+    "list.c",
+    "packet.c",
+    "peer.c",
+    "protocol.c",
+];
+
+/// What upstream's CMakeLists.txt/configure.ac detect on Linux (upstream-enet.md §2.6).
+const LINUX_DEFINES: [&str; 10] = [
+    "HAS_FCNTL",
+    "HAS_POLL",
+    "HAS_GETADDRINFO",
+    "HAS_GETNAMEINFO",
+    "HAS_GETHOSTBYNAME_R",
+    "HAS_GETHOSTBYADDR_R",
+    "HAS_INET_PTON",
+    "HAS_INET_NTOP",
+    "HAS_MSGHDR_FLAGS",
+    "HAS_SOCKLEN_T",
+];
+
+fn main() {
+    let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
+    let vendor = manifest_dir.join("../vendor/enet").canonicalize().expect(
+        "vendor/enet is missing: the pristine ENet sources must sit at the repository top level",
+    );
+    let include = vendor.join("include");
+    let family = env::var("CARGO_CFG_TARGET_FAMILY").unwrap_or_default();
+    let os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+
+    println!("cargo:rerun-if-changed=../vendor/enet");
+    println!("cargo:rerun-if-changed=wrapper.h");
+    println!("cargo:include={}", include.display());
+
+    let mut build = cc::Build::new();
+    build.include(&include).warnings(false);
+    for file in PROTOCOL_FILES {
+        build.file(vendor.join(file));
+    }
+    if family.split(',').any(|f| f == "windows") {
+        build.file(vendor.join("win32.c"));
+        println!("cargo:rustc-link-lib=ws2_32");
+        println!("cargo:rustc-link-lib=winmm");
+    } else {
+        build.file(vendor.join("unix.c"));
+    }
+    if os == "linux" || os == "android" {
+        for define in LINUX_DEFINES {
+            build.define(define, "1");
+        }
+    }
+    build.compile("enet");
+
+    generate_bindings(&manifest_dir, &include);
+}
+
+#[cfg(feature = "bindgen")]
+fn generate_bindings(manifest_dir: &Path, include: &Path) {
+    let out = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR")).join("bindings.rs");
+    let header = manifest_dir.join("wrapper.h");
+    let builder = bindgen::Builder::default()
+        .header(header.to_str().expect("utf-8 path"))
+        .clang_arg(format!("-I{}", include.display()));
+    bindgen_flags(builder)
+        .generate()
+        .expect("bindgen failed (is libclang installed? apt-get install libclang-dev)")
+        .write_to_file(&out)
+        .expect("writing bindings.rs");
+}
+
+#[cfg(not(feature = "bindgen"))]
+fn generate_bindings(_manifest_dir: &Path, _include: &Path) {}
+
+/// The one definition of the bindgen settings; the committed files are generated through it.
+#[cfg(feature = "bindgen")]
+fn bindgen_flags(builder: bindgen::Builder) -> bindgen::Builder {
+    builder
+        .allowlist_function("enet_.*")
+        .allowlist_type("_?ENet.*")
+        .allowlist_var("ENET_.*")
+        .blocklist_function("enet_socketset_select")
+        .use_core()
+        // ENet writes these values (peer->state, event.type): consts, never a Rust enum, so an
+        // unexpected value cannot be undefined behaviour.
+        .default_enum_style(bindgen::EnumVariation::Consts)
+        .prepend_enum_name(false)
+        .layout_tests(true)
+        .generate_comments(false)
+}
