@@ -1,0 +1,486 @@
+//! [`Connection`]: Godot's `ENetConnection`, one ENet host.
+
+use crate::address;
+use crate::callbacks::InterceptFn;
+use crate::error::{Error, Result};
+use crate::event::Event;
+use crate::host::{Host, RawEvent, Shared, State};
+use crate::packet::Packet;
+use crate::packet_peer::PacketPeer;
+use enet_sys as sys;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, MutexGuard};
+use std::time::{Duration, Instant};
+
+/// Godot's `ENetConnection.HostStatistic`: the host's 32-bit traffic counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(i32)]
+pub enum HostStatistic {
+    /// `HOST_TOTAL_SENT_DATA` (0): bytes sent.
+    TotalSentData = 0,
+    /// `HOST_TOTAL_SENT_PACKETS` (1): UDP datagrams sent.
+    TotalSentPackets = 1,
+    /// `HOST_TOTAL_RECEIVED_DATA` (2): bytes received.
+    TotalReceivedData = 2,
+    /// `HOST_TOTAL_RECEIVED_PACKETS` (3): UDP datagrams received.
+    TotalReceivedPackets = 3,
+}
+
+/// Godot's `ENetConnection`: one ENet host (a UDP socket and its peer slots).
+///
+/// Created empty with [`Connection::new`], then given a host by [`create_host_bound`] (a server,
+/// or any host on a known port) or [`create_host`] (a client; the OS picks the port). Everything
+/// happens in [`service`]: call it regularly.
+///
+/// A `Connection` is `Send` and `Sync`: the host is behind a mutex, so peer handles may send from
+/// other threads while one thread services. [`service`] does not hold the lock while it waits.
+///
+/// Where Godot's method is `void` and only logs when the host is inactive, this returns
+/// `Err(Error::Unconfigured)` instead of doing nothing silently. Dropping the connection destroys
+/// the host (as Godot's destructor does): remotes are not told and time out.
+///
+/// ```
+/// use enet::{Connection, Event, PacketPeer};
+///
+/// let server = Connection::new();
+/// server.create_host_bound("127.0.0.1", 0, 32, 0, 0, 0).unwrap();
+/// let port = server.get_local_port().unwrap();
+///
+/// let client = Connection::new();
+/// client.create_host(1, 0, 0, 0).unwrap();
+/// let to_server = client.connect_to_host("127.0.0.1", i32::from(port), 0, 0).unwrap();
+///
+/// let mut echoed = None;
+/// for _ in 0..1000 {
+///     if let Event::Connect { .. } = client.service(1).unwrap() {
+///         to_server.send(0, b"ping", PacketPeer::FLAG_RELIABLE).unwrap();
+///     }
+///     if let Event::Receive { peer, channel } = server.service(1).unwrap() {
+///         let packet = peer.get_packet().unwrap();
+///         peer.send(i32::from(channel), &packet, packet.flags()).unwrap();
+///     }
+///     if to_server.get_available_packet_count() > 0 {
+///         echoed = Some(to_server.get_packet().unwrap());
+///         break;
+///     }
+/// }
+/// assert_eq!(&echoed.unwrap()[..], b"ping");
+/// ```
+///
+/// [`create_host_bound`]: Connection::create_host_bound
+/// [`create_host`]: Connection::create_host
+/// [`service`]: Connection::service
+pub struct Connection {
+    shared: Arc<Shared>,
+}
+
+impl Default for Connection {
+    fn default() -> Self {
+        Connection::new()
+    }
+}
+
+impl Connection {
+    /// A connection without a host (inactive), as Godot's `ENetConnection.new()`.
+    pub fn new() -> Connection {
+        Connection {
+            shared: Arc::new(Shared::default()),
+        }
+    }
+
+    fn lock(&self) -> Result<MutexGuard<'_, State>> {
+        self.shared.lock()
+    }
+
+    /// Runs `f` on the live host, or returns [`Error::Unconfigured`].
+    fn with_host<T>(&self, f: impl FnOnce(&mut Host) -> T) -> Result<T> {
+        Ok(f(self.lock()?.host()?))
+    }
+
+    fn owner(&self) -> usize {
+        Arc::as_ptr(&self.shared) as usize
+    }
+
+    /// Creates a host bound to `bind_address` (`"*"` for any, or an IPv4 literal) and `bind_port`
+    /// (0 = any free port), with room for `max_peers` peers and `max_channels` channels each (0 =
+    /// ENet's maximum, 255), and bandwidth limits in bytes/s (0 = unlimited).
+    ///
+    /// Errors, in Godot's order: [`Error::InvalidParameter`] for a bind address that is neither an
+    /// IP nor `"*"`, a port outside `0..=65535`, or an IPv6 bind address (this build's ENet is
+    /// IPv4-only); then the checks of [`create_host`](Self::create_host).
+    pub fn create_host_bound(
+        &self,
+        bind_address: &str,
+        bind_port: i32,
+        max_peers: i32,
+        max_channels: i32,
+        in_bandwidth: i32,
+        out_bandwidth: i32,
+    ) -> Result<()> {
+        let ip = address::parse_bind_ip(bind_address)?;
+        let port = address::bind_port(bind_port)?;
+        let ip = ip.unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        let bind = address::to_enet(SocketAddr::new(ip, port))?;
+        self.create(
+            Some(&bind),
+            max_peers,
+            max_channels,
+            in_bandwidth,
+            out_bandwidth,
+        )
+    }
+
+    /// Creates an unbound host (the OS picks a port on the first send): a client.
+    ///
+    /// Errors, in Godot's order: [`Error::AlreadyInUse`] if the connection already has a host;
+    /// [`Error::InvalidParameter`] if `max_peers` is outside `1..=4095`, `max_channels` outside
+    /// `0..=255`, or a bandwidth is negative; [`Error::CantCreate`] if ENet fails (for example the
+    /// port is in use).
+    pub fn create_host(
+        &self,
+        max_peers: i32,
+        max_channels: i32,
+        in_bandwidth: i32,
+        out_bandwidth: i32,
+    ) -> Result<()> {
+        self.create(None, max_peers, max_channels, in_bandwidth, out_bandwidth)
+    }
+
+    fn create(
+        &self,
+        bind: Option<&sys::ENetAddress>,
+        max_peers: i32,
+        max_channels: i32,
+        in_bandwidth: i32,
+        out_bandwidth: i32,
+    ) -> Result<()> {
+        let mut state = self.lock()?;
+        if state.is_active() {
+            return Err(Error::AlreadyInUse);
+        }
+        if !(1..=sys::ENET_PROTOCOL_MAXIMUM_PEER_ID as i32).contains(&max_peers)
+            || !(0..=sys::ENET_PROTOCOL_MAXIMUM_CHANNEL_COUNT as i32).contains(&max_channels)
+            || in_bandwidth < 0
+            || out_bandwidth < 0
+        {
+            return Err(Error::InvalidParameter);
+        }
+        let host = Host::create(
+            bind,
+            max_peers as usize,
+            max_channels as usize,
+            in_bandwidth as u32,
+            out_bandwidth as u32,
+        )?;
+        state.set_host(host);
+        Ok(())
+    }
+
+    /// Destroys the host: every peer handle is detached, remotes are not told (they time out).
+    /// [`Error::Unconfigured`] if there is no host ("Host already destroyed.").
+    pub fn destroy(&self) -> Result<()> {
+        self.lock()?.destroy()
+    }
+
+    /// Starts a connection to `address` (an IPv4 literal or a host name, resolved blocking) on
+    /// `port`, asking for `channels` channels (≤ 0 means 255) and sending `data` in the CONNECT.
+    /// The returned peer is `Connecting`; an [`Event::Connect`] follows from `service`.
+    ///
+    /// Errors, in Godot's order: [`Error::Unconfigured`] (no host); [`Error::AlreadyInUse`] if the
+    /// connection already has any peer (Godot: "already connected to a peer"; an `ENetConnection`
+    /// only initiates while it has none); [`Error::InvalidParameter`] for a port outside
+    /// `1..=65535` or an IPv6 address; [`Error::CantResolve`] if the name does not resolve to an
+    /// IPv4 address; [`Error::CantCreate`] if ENet has no free slot.
+    pub fn connect_to_host(
+        &self,
+        address: &str,
+        port: i32,
+        channels: i32,
+        data: u32,
+    ) -> Result<PacketPeer> {
+        let mut state = self.lock()?;
+        if state.host()?.attached().next().is_some() {
+            return Err(Error::AlreadyInUse);
+        }
+        let port = address::remote_port(port)?;
+        let to = address::resolve(address, port)?;
+        let channels = if channels <= 0 {
+            sys::ENET_PROTOCOL_MAXIMUM_CHANNEL_COUNT as usize
+        } else {
+            channels as usize
+        };
+        let id = state.connect(&to, channels, data)?;
+        Ok(PacketPeer::new(self.shared.clone(), id))
+    }
+
+    /// Sends and receives, waiting up to `timeout_ms` for an event, and returns at most one.
+    ///
+    /// Must be called regularly on both ends: it performs all sends, receives, retransmissions and
+    /// timeouts. Received packets are queued on their peer ([`PacketPeer::get_packet`]).
+    /// Where Godot returns `EVENT_ERROR`, this returns `Err`: [`Error::Unconfigured`] without a
+    /// host, [`Error::Failed`] if ENet's service fails. The lock is released while waiting, so
+    /// other threads can use the connection's peers meanwhile.
+    pub fn service(&self, timeout_ms: u32) -> Result<Event> {
+        let deadline = Instant::now() + Duration::from_millis(u64::from(timeout_ms));
+        loop {
+            let socket = {
+                let mut state = self.lock()?;
+                let event = state.service(self.owner(), true)?;
+                if !matches!(event, RawEvent::None) {
+                    return Ok(self.event(event));
+                }
+                state.host()?.socket()
+            };
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                return Ok(Event::None);
+            }
+            wait_readable(socket, remaining);
+        }
+    }
+
+    /// Returns one already-queued event without touching the socket (`enet_host_check_events`);
+    /// [`Event::None`] when none is queued.
+    pub fn check_events(&self) -> Result<Event> {
+        let event = self.lock()?.service(self.owner(), false)?;
+        Ok(self.event(event))
+    }
+
+    fn event(&self, event: RawEvent) -> Event {
+        let peer = |id| PacketPeer::new(self.shared.clone(), id);
+        match event {
+            RawEvent::None => Event::None,
+            RawEvent::Connect(id, data) => Event::Connect {
+                peer: peer(id),
+                data,
+            },
+            RawEvent::Disconnect(id, data) => Event::Disconnect {
+                peer: peer(id),
+                data,
+            },
+            RawEvent::Receive(id, channel) => Event::Receive {
+                peer: peer(id),
+                channel,
+            },
+        }
+    }
+
+    /// Sends every queued packet now instead of at the next `service`.
+    pub fn flush(&self) -> Result<()> {
+        self.with_host(Host::flush)
+    }
+
+    /// Sets the host's bandwidth limits in bytes/s (0 = unlimited), announced to connected peers.
+    pub fn bandwidth_limit(&self, in_bandwidth: u32, out_bandwidth: u32) -> Result<()> {
+        self.with_host(|host| host.bandwidth_limit(in_bandwidth, out_bandwidth))
+    }
+
+    /// Limits the channels of future incoming connections (0 or above 255 means 255).
+    pub fn channel_limit(&self, limit: u32) -> Result<()> {
+        self.with_host(|host| host.channel_limit(limit as usize))
+    }
+
+    /// Queues a copy of `packet` for every connected peer on `channel` with `flags`.
+    ///
+    /// [`Error::Unconfigured`] without a host; [`Error::InvalidParameter`] if `channel` is negative
+    /// or not below the host's channel limit ("Invalid channel"), or `flags` is outside
+    /// `FLAG_RELIABLE | FLAG_UNSEQUENCED | FLAG_UNRELIABLE_FRAGMENT` ("Invalid flags").
+    pub fn broadcast(&self, channel: i32, packet: &[u8], flags: i32) -> Result<()> {
+        self.with_host(|host| {
+            let limit = host.max_channels();
+            let in_range = channel >= 0 && (channel as usize) <= limit;
+            if !in_range {
+                return Err(Error::InvalidParameter);
+            }
+            let packet = Packet::new(packet, flags)?;
+            if channel as usize >= limit {
+                return Err(Error::InvalidParameter);
+            }
+            host.broadcast(channel as u8, packet);
+            Ok(())
+        })?
+    }
+
+    /// DTLS is not available over upstream ENet: always [`Error::Unavailable`] (Godot's build over
+    /// a system ENet returns the same).
+    pub fn dtls_server_setup(&self) -> Result<()> {
+        Err(Error::Unavailable)
+    }
+
+    /// DTLS is not available over upstream ENet: always [`Error::Unavailable`].
+    pub fn dtls_client_setup(&self, _hostname: &str) -> Result<()> {
+        Err(Error::Unavailable)
+    }
+
+    /// While `refuse` is true, datagrams that open new connections are dropped before ENet sees
+    /// them, so no peer slot is allocated; established peers are unaffected.
+    ///
+    /// Deviation: in Godot this acts only on DTLS hosts (and errors over a system ENet); here it
+    /// works on every host.
+    pub fn refuse_new_connections(&self, refuse: bool) -> Result<()> {
+        self.with_host(|host| host.filter.refusing = refuse)
+    }
+
+    /// Returns a host traffic counter and resets it to 0.
+    pub fn pop_statistic(&self, statistic: HostStatistic) -> Result<u32> {
+        self.with_host(|host| {
+            host.pop_statistic(match statistic {
+                HostStatistic::TotalSentData => |h| &mut h.totalSentData,
+                HostStatistic::TotalSentPackets => |h| &mut h.totalSentPackets,
+                HostStatistic::TotalReceivedData => |h| &mut h.totalReceivedData,
+                HostStatistic::TotalReceivedPackets => |h| &mut h.totalReceivedPackets,
+            })
+        })
+    }
+
+    /// The host's channel limit (255 when created with 0).
+    pub fn get_max_channels(&self) -> Result<usize> {
+        self.with_host(|host| host.max_channels())
+    }
+
+    /// The number of peer slots the host was created with.
+    pub fn get_max_peers(&self) -> Result<usize> {
+        self.with_host(|host| host.peer_count())
+    }
+
+    /// The UDP port the host is bound to (0 while an unbound client host has not sent yet).
+    pub fn get_local_port(&self) -> Result<u16> {
+        self.with_host(|host| host.local_address().map(|a| a.port()))?
+    }
+
+    /// The IP address the host is bound to (`0.0.0.0` for any).
+    pub fn get_local_address(&self) -> Result<IpAddr> {
+        self.with_host(|host| host.local_address().map(|a| a.ip()))?
+    }
+
+    /// Handles of every peer of the host, including peers still connecting or disconnecting.
+    pub fn get_peers(&self) -> Result<Vec<PacketPeer>> {
+        self.with_host(|host| {
+            host.attached()
+                .map(|id| PacketPeer::new(self.shared.clone(), id))
+                .collect()
+        })
+    }
+
+    /// Sends one raw UDP datagram from the host's socket (for NAT hole punching).
+    ///
+    /// Errors: [`Error::Unconfigured`] (no host); [`Error::InvalidParameter`] for a port outside
+    /// `1..=65535` or an IPv6 address; [`Error::CantResolve`]; [`Error::Failed`] if the socket
+    /// refuses the datagram (Godot ignores the send result).
+    pub fn socket_send(
+        &self,
+        destination_address: &str,
+        destination_port: i32,
+        packet: &[u8],
+    ) -> Result<()> {
+        let mut state = self.lock()?;
+        let host = state.host()?;
+        let port = address::remote_port(destination_port)?;
+        let to = address::resolve(destination_address, port)?;
+        host.socket_send(&to, packet)
+    }
+
+    /// Installs (or with `None` removes) a callback that sees every received datagram (source
+    /// address and raw bytes) before ENet parses it and may drop it.
+    ///
+    /// The callback runs inside [`service`](Self::service) on the servicing thread. Calls on this
+    /// same connection or its peers from inside it return [`Error::Busy`]. A panic inside it is
+    /// caught at the FFI boundary and drops the datagram.
+    pub fn set_intercept(&self, intercept: Option<Box<InterceptFn>>) -> Result<()> {
+        self.with_host(|host| host.filter.user = intercept)
+    }
+
+    /// Turns ENet's CRC32 checksum on or off. It changes the wire format: both ends must agree
+    /// (Godot never enables it).
+    pub fn set_checksum_enabled(&self, enabled: bool) -> Result<()> {
+        self.with_host(|host| host.set_checksum(enabled))
+    }
+
+    /// Whether ENet's CRC32 checksum is on.
+    pub fn is_checksum_enabled(&self) -> Result<bool> {
+        self.with_host(|host| host.checksum())
+    }
+
+    /// Sets the largest packet the host sends or accepts, in bytes. Default **4 MiB** (ENet's own
+    /// default is 32 MiB; a peer can make the host allocate a whole maximum packet at once).
+    pub fn set_max_packet_size(&self, bytes: usize) -> Result<()> {
+        self.with_host(|host| host.set_max_packet_size(bytes))
+    }
+
+    /// The largest packet the host sends or accepts, in bytes.
+    pub fn get_max_packet_size(&self) -> Result<usize> {
+        self.with_host(|host| host.max_packet_size())
+    }
+
+    /// Sets how much received, undelivered data one peer may hold, in bytes. Default **8 MiB**
+    /// (ENet's is 32 MiB; one peer can pin about this plus one maximum packet).
+    pub fn set_max_waiting_data(&self, bytes: usize) -> Result<()> {
+        self.with_host(|host| host.set_max_waiting_data(bytes))
+    }
+
+    /// How much received, undelivered data one peer may hold, in bytes.
+    pub fn get_max_waiting_data(&self) -> Result<usize> {
+        self.with_host(|host| host.max_waiting_data())
+    }
+
+    /// Sets how many peers may connect from one IP address (ENet's default: 4095, no limit).
+    pub fn set_duplicate_peers(&self, limit: usize) -> Result<()> {
+        self.with_host(|host| host.set_duplicate_peers(limit))
+    }
+
+    /// How many peers may connect from one IP address.
+    pub fn get_duplicate_peers(&self) -> Result<usize> {
+        self.with_host(|host| host.duplicate_peers())
+    }
+
+    /// Sets the MTU the host proposes to new connections (ENet clamps it to 576..=4096; default
+    /// 1392).
+    pub fn set_mtu(&self, mtu: u32) -> Result<()> {
+        self.with_host(|host| host.set_mtu(mtu))
+    }
+
+    /// The MTU the host proposes to new connections.
+    pub fn get_mtu(&self) -> Result<u32> {
+        self.with_host(|host| host.mtu())
+    }
+}
+
+#[cfg(unix)]
+impl std::os::fd::AsRawFd for Connection {
+    /// The host's UDP socket, for readiness polling in an event loop (`service` must still be
+    /// called: it also drives retransmissions and timeouts). -1 when there is no host.
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.with_host(|host| host.socket()).unwrap_or(-1)
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        if let Ok(mut state) = self.lock() {
+            let _ = state.destroy();
+        }
+    }
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let active = self.lock().map(|s| s.is_active()).unwrap_or(true);
+        f.debug_struct("Connection")
+            .field("active", &active)
+            .finish()
+    }
+}
+
+/// Waits until `socket` is readable or `timeout` passes (interrupted waits just return early: the
+/// caller loops until its deadline).
+fn wait_readable(socket: sys::ENetSocket, timeout: Duration) {
+    let mut poll = libc::pollfd {
+        fd: socket,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let ms = timeout.as_millis().clamp(1, i32::MAX as u128) as i32;
+    // SAFETY: `poll` is one valid pollfd. A socket closed by a concurrent destroy only makes poll
+    // return early or wait out the timeout; no memory is involved.
+    unsafe { libc::poll(&mut poll, 1, ms) };
+}

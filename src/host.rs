@@ -1,0 +1,548 @@
+//! The FFI core behind [`Connection`](crate::Connection) and [`PacketPeer`](crate::PacketPeer):
+//! one ENet host, and the per-slot bookkeeping that makes peer handles generational.
+//!
+//! Every dereference of an `ENetHost` or `ENetPeer` in the crate is in this file. A [`Host`] is
+//! only reachable through the `Mutex` in [`Shared`], so the host, its peers and every packet queued
+//! on them (one exclusion domain, per upstream ENet) are touched by one thread at a time.
+//!
+//! Peer identity is a [`PeerId`] `{ slot, generation }`: `slot` is the peer's index in
+//! `host->peers` and `generation` a per-connection counter taken each time a slot gets a new
+//! occupant (an incoming CONNECT, or `connect_to_host`). A handle is valid only while its slot is
+//! attached with the same generation and ENet's peer still carries the `connectID` seen at attach
+//! time, so a recycled slot can never be reached through an old handle.
+
+use crate::callbacks::{self, Filter};
+use crate::error::{Error, Result};
+use crate::packet::Packet;
+use enet_sys as sys;
+use once_cell::sync::OnceCell;
+use std::collections::VecDeque;
+use std::ffi::{c_int, c_void};
+use std::mem::MaybeUninit;
+use std::net::SocketAddr;
+use std::ptr::NonNull;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+/// The safe default for `maximumPacketSize` (ENet's is 32 MiB): the largest packet a peer may
+/// send us or we may send.
+pub(crate) const DEFAULT_MAX_PACKET_SIZE: usize = 4 << 20;
+/// The safe default for `maximumWaitingData` (ENet's is 32 MiB): received but undelivered data per
+/// peer. One peer can pin about this plus one maximum packet.
+pub(crate) const DEFAULT_MAX_WAITING_DATA: usize = 8 << 20;
+
+/// Runs `enet_initialize` once per process; `enet_deinitialize` is never called (git2's `init`).
+fn init() -> Result<()> {
+    static INIT: OnceCell<c_int> = OnceCell::new();
+    // SAFETY: enet_initialize has no preconditions; OnceCell runs it once per process.
+    let rc = *INIT.get_or_init(|| unsafe { sys::enet_initialize() });
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(Error::CantCreate)
+    }
+}
+
+/// The state shared by a connection and all its peer handles.
+#[derive(Default)]
+pub(crate) struct Shared {
+    state: Mutex<State>,
+}
+
+impl Shared {
+    /// Locks the state. From inside this connection's own intercept callback (the lock is already
+    /// held further up the stack) it returns [`Error::Busy`] instead of deadlocking.
+    pub(crate) fn lock(&self) -> Result<MutexGuard<'_, State>> {
+        if callbacks::is_servicing(self as *const Shared as usize) {
+            return Err(Error::Busy);
+        }
+        // A panic while locked cannot leave ENet half-updated (C does not unwind), so a poisoned
+        // lock is still consistent.
+        Ok(self.state.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+/// The lockable state: the host, if one exists, and the generation counter, which survives
+/// destroy/create so handles from an earlier host never match a later one.
+#[derive(Default)]
+pub(crate) struct State {
+    host: Option<Host>,
+    generations: u64,
+}
+
+impl State {
+    /// The live host, or [`Error::Unconfigured`].
+    pub(crate) fn host(&mut self) -> Result<&mut Host> {
+        self.host.as_mut().ok_or(Error::Unconfigured)
+    }
+
+    pub(crate) fn is_active(&self) -> bool {
+        self.host.is_some()
+    }
+
+    /// Installs a new host (the caller checked that none exists).
+    pub(crate) fn set_host(&mut self, host: Host) {
+        debug_assert!(self.host.is_none());
+        self.host = Some(host);
+    }
+
+    /// Destroys the host (peers are not told; they time out), detaching every handle.
+    pub(crate) fn destroy(&mut self) -> Result<()> {
+        self.host.take().map(drop).ok_or(Error::Unconfigured)
+    }
+
+    /// Services the host once without waiting (`enet_host_service(host, event, 0)`), or only
+    /// drains already-queued events when `io` is false (`enet_host_check_events`).
+    pub(crate) fn service(&mut self, owner: usize, io: bool) -> Result<RawEvent> {
+        let host = self.host.as_mut().ok_or(Error::Unconfigured)?;
+        let mut event = MaybeUninit::<sys::ENetEvent>::zeroed();
+        let rc = {
+            let _entered = callbacks::enter(&mut host.filter, owner);
+            // SAFETY: the host is live and exclusively ours (we hold the lock); `event` is a valid
+            // out-pointer. The intercept trampoline only uses the filter registered above.
+            unsafe {
+                if io {
+                    sys::enet_host_service(host.raw.as_ptr(), event.as_mut_ptr(), 0)
+                } else {
+                    sys::enet_host_check_events(host.raw.as_ptr(), event.as_mut_ptr())
+                }
+            }
+        };
+        if rc < 0 {
+            return Err(Error::Failed);
+        }
+        // SAFETY: all-zero is a valid ENetEvent and ENet fully initialises it when it returns > 0.
+        let event = unsafe { event.assume_init() };
+        if rc == 0 {
+            return Ok(RawEvent::None);
+        }
+        host.translate(&event, &mut self.generations)
+    }
+
+    /// Starts an outgoing connection and attaches a handle to it.
+    pub(crate) fn connect(
+        &mut self,
+        address: &sys::ENetAddress,
+        channels: usize,
+        data: u32,
+    ) -> Result<PeerId> {
+        let host = self.host.as_mut().ok_or(Error::Unconfigured)?;
+        // SAFETY: live host, exclusive; `address` is valid for the call.
+        let peer = unsafe { sys::enet_host_connect(host.raw.as_ptr(), address, channels, data) };
+        let peer = NonNull::new(peer).ok_or(Error::CantCreate)?;
+        let slot = host.slot_of(peer);
+        Ok(host.attach(slot, &mut self.generations))
+    }
+}
+
+/// A peer handle's identity: its slot and the generation of the occupant it was made for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct PeerId {
+    pub(crate) slot: usize,
+    pub(crate) generation: u64,
+}
+
+/// An event as the host reports it, before the public layer wraps the ids into handles.
+pub(crate) enum RawEvent {
+    None,
+    Connect(PeerId, u32),
+    Disconnect(PeerId, u32),
+    Receive(PeerId, u8),
+}
+
+struct Slot {
+    attached: bool,
+    generation: u64,
+    connect_id: u32,
+    queue: VecDeque<Packet>,
+}
+
+/// One live `ENetHost`, destroyed on drop.
+pub(crate) struct Host {
+    raw: NonNull<sys::ENetHost>,
+    slots: Box<[Slot]>,
+    pub(crate) filter: Filter,
+}
+
+// SAFETY: the host, its peers and their queued packets are owned by this value alone and reached
+// only through `&mut Host` (under `Shared`'s mutex); ENet keeps no thread-affine state, so the
+// whole domain may move between threads.
+unsafe impl Send for Host {}
+
+impl Host {
+    /// `enet_host_create` with this crate's safe limits and the intercept trampoline installed.
+    pub(crate) fn create(
+        address: Option<&sys::ENetAddress>,
+        peers: usize,
+        channels: usize,
+        in_bandwidth: u32,
+        out_bandwidth: u32,
+    ) -> Result<Host> {
+        init()?;
+        let address = address.map_or(std::ptr::null(), |a| a as *const sys::ENetAddress);
+        // SAFETY: `address` is null or valid for the call; ENet validates the counts.
+        let raw =
+            unsafe { sys::enet_host_create(address, peers, channels, in_bandwidth, out_bandwidth) };
+        let raw = NonNull::new(raw).ok_or(Error::CantCreate)?;
+        // SAFETY: `raw` is a fresh live host we own exclusively.
+        unsafe {
+            let host = &mut *raw.as_ptr();
+            host.maximumPacketSize = DEFAULT_MAX_PACKET_SIZE;
+            host.maximumWaitingData = DEFAULT_MAX_WAITING_DATA;
+            host.intercept = Some(callbacks::intercept);
+        }
+        let slots = (0..peers)
+            .map(|_| Slot {
+                attached: false,
+                generation: 0,
+                connect_id: 0,
+                queue: VecDeque::new(),
+            })
+            .collect();
+        Ok(Host {
+            raw,
+            slots,
+            filter: Filter::default(),
+        })
+    }
+
+    fn fields(&self) -> &sys::ENetHost {
+        // SAFETY: the host is live for as long as `self`, and `&self` excludes concurrent mutation.
+        unsafe { self.raw.as_ref() }
+    }
+
+    fn fields_mut(&mut self) -> &mut sys::ENetHost {
+        // SAFETY: as `fields`, with exclusive access.
+        unsafe { self.raw.as_mut() }
+    }
+
+    fn slot_of(&self, peer: NonNull<sys::ENetPeer>) -> usize {
+        // SAFETY: ENet only hands out pointers into its `peers` array of `peerCount` entries.
+        let slot = unsafe { peer.as_ptr().offset_from(self.fields().peers) };
+        debug_assert!((0..self.slots.len() as isize).contains(&slot));
+        slot as usize
+    }
+
+    fn peer_ptr(&self, slot: usize) -> NonNull<sys::ENetPeer> {
+        assert!(slot < self.slots.len());
+        // SAFETY: `slot` is within the `peers` array (checked above), which lives as long as the host.
+        unsafe { NonNull::new_unchecked(self.fields().peers.add(slot)) }
+    }
+
+    fn attach(&mut self, slot: usize, generations: &mut u64) -> PeerId {
+        *generations += 1;
+        // SAFETY: in-bounds peer of our live host.
+        let connect_id = unsafe { self.peer_ptr(slot).as_ref().connectID };
+        let entry = &mut self.slots[slot];
+        entry.attached = true;
+        entry.generation = *generations;
+        entry.connect_id = connect_id;
+        entry.queue.clear();
+        PeerId {
+            slot,
+            generation: *generations,
+        }
+    }
+
+    fn translate(&mut self, event: &sys::ENetEvent, generations: &mut u64) -> Result<RawEvent> {
+        let Some(peer) = NonNull::new(event.peer) else {
+            return Ok(RawEvent::None);
+        };
+        let slot = self.slot_of(peer);
+        let current = self.slots[slot].attached.then(|| PeerId {
+            slot,
+            generation: self.slots[slot].generation,
+        });
+        match event.type_ {
+            sys::ENET_EVENT_TYPE_CONNECT => {
+                let id = match current {
+                    Some(id) => id,
+                    None => self.attach(slot, generations),
+                };
+                Ok(RawEvent::Connect(id, event.data))
+            }
+            sys::ENET_EVENT_TYPE_DISCONNECT => {
+                let id = current.ok_or(Error::Failed)?;
+                self.detach(slot);
+                Ok(RawEvent::Disconnect(id, event.data))
+            }
+            sys::ENET_EVENT_TYPE_RECEIVE => {
+                // SAFETY: a RECEIVE event hands the application a live packet with reference
+                // count 0; from here on the Packet owns it (and frees it if it cannot be queued).
+                let packet =
+                    unsafe { Packet::from_raw(NonNull::new(event.packet).ok_or(Error::Failed)?) };
+                let id = current.ok_or(Error::Failed)?;
+                self.slots[slot].queue.push_back(packet);
+                Ok(RawEvent::Receive(id, event.channelID))
+            }
+            _ => Ok(RawEvent::None),
+        }
+    }
+
+    fn detach(&mut self, slot: usize) {
+        let entry = &mut self.slots[slot];
+        entry.attached = false;
+        entry.queue.clear();
+    }
+
+    /// The live peer behind `id`, or [`Error::Unconfigured`] if the handle is stale.
+    pub(crate) fn peer(&mut self, id: PeerId) -> Result<PeerMut<'_>> {
+        let entry = self.slots.get(id.slot).ok_or(Error::Unconfigured)?;
+        if !entry.attached || entry.generation != id.generation {
+            return Err(Error::Unconfigured);
+        }
+        let raw = self.peer_ptr(id.slot);
+        // SAFETY: in-bounds peer of our live host.
+        let (state, connect_id) = unsafe { (raw.as_ref().state, raw.as_ref().connectID) };
+        if state == sys::ENET_PEER_STATE_DISCONNECTED || connect_id != entry.connect_id {
+            // ENet reset the slot without an event: the handle's peer is gone.
+            self.detach(id.slot);
+            return Err(Error::Unconfigured);
+        }
+        Ok(PeerMut {
+            raw,
+            host: self,
+            slot: id.slot,
+        })
+    }
+
+    /// The queue of received packets of `id`'s slot if `id` is still attached (a detached handle's
+    /// queue was freed at detach).
+    pub(crate) fn queue_len(&self, id: PeerId) -> usize {
+        match self.slots.get(id.slot) {
+            Some(entry) if entry.attached && entry.generation == id.generation => entry.queue.len(),
+            _ => 0,
+        }
+    }
+
+    /// Handles of every attached slot (connected, connecting or disconnecting peers).
+    pub(crate) fn attached(&self) -> impl Iterator<Item = PeerId> + '_ {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.attached)
+            .map(|(slot, s)| PeerId {
+                slot,
+                generation: s.generation,
+            })
+    }
+
+    pub(crate) fn flush(&mut self) {
+        // SAFETY: live host, exclusive.
+        unsafe { sys::enet_host_flush(self.raw.as_ptr()) }
+    }
+
+    pub(crate) fn bandwidth_limit(&mut self, incoming: u32, outgoing: u32) {
+        // SAFETY: live host, exclusive.
+        unsafe { sys::enet_host_bandwidth_limit(self.raw.as_ptr(), incoming, outgoing) }
+    }
+
+    pub(crate) fn channel_limit(&mut self, limit: usize) {
+        // SAFETY: live host, exclusive.
+        unsafe { sys::enet_host_channel_limit(self.raw.as_ptr(), limit) }
+    }
+
+    pub(crate) fn max_channels(&self) -> usize {
+        self.fields().channelLimit
+    }
+
+    pub(crate) fn peer_count(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// `enet_host_broadcast` to every connected peer; the packet is ENet's from here on.
+    pub(crate) fn broadcast(&mut self, channel: u8, packet: Packet) {
+        // SAFETY: live host, exclusive; enet_host_broadcast takes ownership of the packet (it
+        // destroys it if no peer took a reference).
+        unsafe { sys::enet_host_broadcast(self.raw.as_ptr(), channel, packet.into_raw()) }
+    }
+
+    /// Reads and zeroes one of the host's 32-bit traffic counters.
+    pub(crate) fn pop_statistic(&mut self, pick: fn(&mut sys::ENetHost) -> &mut u32) -> u32 {
+        std::mem::take(pick(self.fields_mut()))
+    }
+
+    /// The socket's bound address (`enet_socket_get_address`).
+    pub(crate) fn local_address(&self) -> Result<SocketAddr> {
+        let mut address = sys::ENetAddress { host: 0, port: 0 };
+        // SAFETY: live host; `address` is a valid out-pointer.
+        let rc = unsafe { sys::enet_socket_get_address(self.fields().socket, &mut address) };
+        if rc < 0 {
+            return Err(Error::Failed);
+        }
+        Ok(crate::address::from_enet(&address))
+    }
+
+    pub(crate) fn socket(&self) -> sys::ENetSocket {
+        self.fields().socket
+    }
+
+    /// One raw datagram from the host's socket (`enet_socket_send`).
+    pub(crate) fn socket_send(&mut self, to: &sys::ENetAddress, datagram: &[u8]) -> Result<()> {
+        let buffer = sys::ENetBuffer {
+            data: datagram.as_ptr() as *mut c_void,
+            dataLength: datagram.len(),
+        };
+        // SAFETY: live socket; the buffer describes `datagram`, which ENet only reads.
+        let rc = unsafe { sys::enet_socket_send(self.fields().socket, to, &buffer, 1) };
+        if rc < 0 {
+            Err(Error::Failed)
+        } else {
+            Ok(())
+        }
+    }
+
+    pub(crate) fn set_checksum(&mut self, enabled: bool) {
+        self.fields_mut().checksum = if enabled { Some(sys::enet_crc32) } else { None };
+    }
+
+    pub(crate) fn checksum(&self) -> bool {
+        self.fields().checksum.is_some()
+    }
+
+    pub(crate) fn set_max_packet_size(&mut self, bytes: usize) {
+        self.fields_mut().maximumPacketSize = bytes;
+    }
+
+    pub(crate) fn max_packet_size(&self) -> usize {
+        self.fields().maximumPacketSize
+    }
+
+    pub(crate) fn set_max_waiting_data(&mut self, bytes: usize) {
+        self.fields_mut().maximumWaitingData = bytes;
+    }
+
+    pub(crate) fn max_waiting_data(&self) -> usize {
+        self.fields().maximumWaitingData
+    }
+
+    pub(crate) fn set_duplicate_peers(&mut self, limit: usize) {
+        self.fields_mut().duplicatePeers = limit;
+    }
+
+    pub(crate) fn duplicate_peers(&self) -> usize {
+        self.fields().duplicatePeers
+    }
+
+    pub(crate) fn set_mtu(&mut self, mtu: u32) {
+        self.fields_mut().mtu = mtu;
+    }
+
+    pub(crate) fn mtu(&self) -> u32 {
+        self.fields().mtu
+    }
+}
+
+impl Drop for Host {
+    fn drop(&mut self) {
+        // Received packets are the application's (reference count 0): free them ourselves.
+        for slot in self.slots.iter_mut() {
+            slot.queue.clear();
+        }
+        // SAFETY: we own the host; it is destroyed exactly once and never used again.
+        unsafe { sys::enet_host_destroy(self.raw.as_ptr()) }
+    }
+}
+
+/// A validated live peer of a locked host.
+pub(crate) struct PeerMut<'h> {
+    raw: NonNull<sys::ENetPeer>,
+    host: &'h mut Host,
+    slot: usize,
+}
+
+impl PeerMut<'_> {
+    fn fields(&self) -> &sys::ENetPeer {
+        // SAFETY: validated in-bounds peer of a host we hold exclusively for 'h.
+        unsafe { self.raw.as_ref() }
+    }
+
+    pub(crate) fn disconnect(&mut self, data: u32) {
+        // SAFETY: live peer of an exclusively held host.
+        unsafe { sys::enet_peer_disconnect(self.raw.as_ptr(), data) }
+    }
+
+    pub(crate) fn disconnect_later(&mut self, data: u32) {
+        // SAFETY: live peer of an exclusively held host.
+        unsafe { sys::enet_peer_disconnect_later(self.raw.as_ptr(), data) }
+    }
+
+    /// Sends an unsequenced DISCONNECT, flushes, resets the peer (no event) and detaches the handle.
+    pub(crate) fn disconnect_now(self, data: u32) {
+        // SAFETY: live peer of an exclusively held host.
+        unsafe { sys::enet_peer_disconnect_now(self.raw.as_ptr(), data) }
+        self.host.detach(self.slot);
+    }
+
+    /// Resets the peer without telling the remote (it times out) and detaches the handle.
+    pub(crate) fn reset(self) {
+        // SAFETY: live peer of an exclusively held host.
+        unsafe { sys::enet_peer_reset(self.raw.as_ptr()) }
+        self.host.detach(self.slot);
+    }
+
+    pub(crate) fn ping(&mut self) {
+        // SAFETY: live peer of an exclusively held host.
+        unsafe { sys::enet_peer_ping(self.raw.as_ptr()) }
+    }
+
+    pub(crate) fn ping_interval(&mut self, interval_ms: u32) {
+        // SAFETY: live peer of an exclusively held host.
+        unsafe { sys::enet_peer_ping_interval(self.raw.as_ptr(), interval_ms) }
+    }
+
+    pub(crate) fn timeout(&mut self, limit: u32, minimum: u32, maximum: u32) {
+        // SAFETY: live peer of an exclusively held host.
+        unsafe { sys::enet_peer_timeout(self.raw.as_ptr(), limit, minimum, maximum) }
+    }
+
+    pub(crate) fn throttle_configure(
+        &mut self,
+        interval: u32,
+        acceleration: u32,
+        deceleration: u32,
+    ) {
+        // SAFETY: live peer of an exclusively held host.
+        unsafe {
+            sys::enet_peer_throttle_configure(
+                self.raw.as_ptr(),
+                interval,
+                acceleration,
+                deceleration,
+            )
+        }
+    }
+
+    /// `enet_peer_send`: on success ENet holds the packet; on failure it is freed here.
+    pub(crate) fn send(&mut self, channel: u8, packet: Packet) -> Result<()> {
+        let raw = packet.into_raw();
+        // SAFETY: live peer of an exclusively held host; `raw` is a packet we own.
+        let rc = unsafe { sys::enet_peer_send(self.raw.as_ptr(), channel, raw) };
+        if rc < 0 {
+            // SAFETY: on failure ENet did not take a reference (upstream peer.c): it is still ours.
+            drop(unsafe { Packet::from_raw(NonNull::new_unchecked(raw)) });
+            return Err(Error::Failed);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn state(&self) -> sys::ENetPeerState {
+        self.fields().state
+    }
+
+    pub(crate) fn channel_count(&self) -> usize {
+        self.fields().channelCount
+    }
+
+    pub(crate) fn address(&self) -> SocketAddr {
+        crate::address::from_enet(&self.fields().address)
+    }
+
+    /// Reads one `ENetPeer` field chosen by the caller.
+    pub(crate) fn read<T>(&self, pick: impl FnOnce(&sys::ENetPeer) -> T) -> T {
+        pick(self.fields())
+    }
+
+    pub(crate) fn queue(&mut self) -> &mut VecDeque<Packet> {
+        &mut self.host.slots[self.slot].queue
+    }
+}
