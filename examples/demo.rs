@@ -1,76 +1,150 @@
-//! Demonstration over the raw bindings: a server and a client on 127.0.0.1 exchange reliable
-//! packets and print the round-trip time. (Replaced by the safe layer's demonstration later.)
+//! The README's demonstration: a server and a client on loopback exchange packets in every ENet
+//! delivery mode, through the safe layer, and report round-trip time and packet loss.
+//!
+//! ```sh
+//! cargo run --release --example demo
+//! ```
 
-use enet_sys::*;
-use std::ffi::c_void;
-use std::ptr;
-use std::time::Instant;
+use enet::{Connection, Event, PacketPeer, PeerStatistic};
+use std::time::{Duration, Instant};
 
-fn service(host: *mut ENetHost) -> ENetEvent {
-    // SAFETY: ENetEvent is plain data; all-zero is a valid NONE event.
-    let mut event: ENetEvent = unsafe { std::mem::zeroed() };
-    // SAFETY: host is live for the whole program; event is a valid out-pointer.
-    assert!(unsafe { enet_host_service(host, &mut event, 1) } >= 0);
-    event
+const ROUNDS: u32 = 200;
+const DEADLINE: Duration = Duration::from_secs(10);
+
+/// One delivery mode: its name, ENet flags, channel and payload size.
+struct Mode {
+    name: &'static str,
+    flags: i32,
+    channel: i32,
+    size: usize,
 }
 
-fn main() {
-    // SAFETY: raw C calls on hosts that live until the end of main, each pointer checked for null.
-    unsafe {
-        assert_eq!(enet_initialize(), 0);
-        let mut address = ENetAddress {
-            host: u32::from_ne_bytes([127, 0, 0, 1]),
-            port: 0,
-        };
-        let server = enet_host_create(&address, 8, 2, 0, 0);
-        let client = enet_host_create(ptr::null(), 1, 2, 0, 0);
-        assert!(!server.is_null() && !client.is_null());
-        assert_eq!(enet_socket_get_address((*server).socket, &mut address), 0);
-        println!("server listening on 127.0.0.1:{}", address.port);
-        let to_server = enet_host_connect(client, &address, 2, 0);
-        assert!(!to_server.is_null());
-        let mut rounds = 0;
-        let mut sent_at = Instant::now();
-        let mut total = 0.0;
-        while rounds < 10 {
-            let event = service(server);
-            if event.type_ == ENET_EVENT_TYPE_RECEIVE {
-                // Echo back on the same channel.
-                let packet = &*event.packet;
-                let echo = enet_packet_create(
-                    packet.data as *const c_void,
-                    packet.dataLength,
-                    packet.flags,
-                );
-                enet_packet_destroy(event.packet);
-                assert_eq!(enet_peer_send(event.peer, event.channelID, echo), 0);
-            }
-            let event = service(client);
-            if event.type_ == ENET_EVENT_TYPE_CONNECT || event.type_ == ENET_EVENT_TYPE_RECEIVE {
-                if event.type_ == ENET_EVENT_TYPE_RECEIVE {
-                    let rtt = sent_at.elapsed().as_secs_f64() * 1e6;
-                    total += rtt;
-                    rounds += 1;
-                    println!("round trip {rounds}: {rtt:.0} µs");
-                    enet_packet_destroy(event.packet);
-                } else {
-                    println!("client connected");
+const MODES: [Mode; 5] = [
+    Mode {
+        name: "reliable",
+        flags: PacketPeer::FLAG_RELIABLE,
+        channel: 0,
+        size: 32,
+    },
+    Mode {
+        name: "unreliable (sequenced)",
+        flags: 0,
+        channel: 1,
+        size: 32,
+    },
+    Mode {
+        name: "unsequenced",
+        flags: PacketPeer::FLAG_UNSEQUENCED,
+        channel: 2,
+        size: 32,
+    },
+    Mode {
+        name: "unreliable fragments",
+        flags: PacketPeer::FLAG_UNRELIABLE_FRAGMENT,
+        channel: 3,
+        size: 4000,
+    },
+    Mode {
+        name: "reliable, fragmented",
+        flags: PacketPeer::FLAG_RELIABLE,
+        channel: 0,
+        size: 20_000,
+    },
+];
+
+fn main() -> Result<(), enet::Error> {
+    let server = Connection::new();
+    server.create_host_bound("127.0.0.1", 0, 8, 4, 0, 0)?;
+    let port = server.get_local_port()?;
+    println!("server listening on 127.0.0.1:{port}");
+
+    let client = Connection::new();
+    client.create_host(1, 4, 0, 0)?;
+    let to_server = client.connect_to_host("127.0.0.1", i32::from(port), 4, 0)?;
+    let start = Instant::now();
+    while !matches!(client.service(1)?, Event::Connect { .. }) {
+        echo_all(&server)?;
+        assert!(start.elapsed() < DEADLINE, "no connection");
+    }
+    println!(
+        "client connected to {}:{}",
+        to_server.get_remote_address()?,
+        to_server.get_remote_port()?
+    );
+    println!();
+    println!(
+        "{:<24} {:>6} {:>5} {:>9} {:>9} {:>9}",
+        "mode", "bytes", "sent", "echoed", "loss", "mean rtt"
+    );
+
+    for mode in &MODES {
+        let mut echoed = 0u32;
+        let mut total_rtt = Duration::ZERO;
+        for round in 0..ROUNDS {
+            let mut payload = vec![0u8; mode.size];
+            payload[..4].copy_from_slice(&round.to_le_bytes());
+            let sent_at = Instant::now();
+            to_server.send(mode.channel, &payload, mode.flags)?;
+            // Wait for this round's echo; unreliable modes may lose it, so give up after 50 ms.
+            let patience = if mode.flags & PacketPeer::FLAG_RELIABLE != 0 {
+                DEADLINE
+            } else {
+                Duration::from_millis(50)
+            };
+            'wait: while sent_at.elapsed() < patience {
+                echo_all(&server)?;
+                client.service(0)?;
+                while let Ok(packet) = to_server.get_packet() {
+                    if packet[..4] == round.to_le_bytes() {
+                        echoed += 1;
+                        total_rtt += sent_at.elapsed();
+                        break 'wait;
+                    }
                 }
-                let msg = b"ping";
-                let packet = enet_packet_create(
-                    msg.as_ptr() as *const c_void,
-                    msg.len(),
-                    ENET_PACKET_FLAG_RELIABLE,
-                );
-                sent_at = Instant::now();
-                assert_eq!(enet_peer_send(to_server, 0, packet), 0);
             }
         }
+        let loss = 100.0 * f64::from(ROUNDS - echoed) / f64::from(ROUNDS);
+        let mean = total_rtt.as_secs_f64() * 1e6 / f64::from(echoed.max(1));
         println!(
-            "mean round trip over {rounds} reliable packets: {:.0} µs",
-            total / rounds as f64
+            "{:<24} {:>6} {:>5} {:>9} {:>8.1}% {:>7.0} µs",
+            mode.name, mode.size, ROUNDS, echoed, loss, mean
         );
-        enet_host_destroy(client);
-        enet_host_destroy(server);
+    }
+
+    println!();
+    println!(
+        "ENet's own view of the link: rtt {} ms, packet loss {}/{}",
+        to_server.get_statistic(PeerStatistic::RoundTripTime)?,
+        to_server.get_statistic(PeerStatistic::PacketLoss)?,
+        PacketPeer::PACKET_LOSS_SCALE
+    );
+
+    to_server.peer_disconnect(0)?;
+    let start = Instant::now();
+    loop {
+        echo_all(&server)?;
+        if let Event::Disconnect { .. } = client.service(1)? {
+            println!("client disconnected cleanly");
+            break;
+        }
+        assert!(start.elapsed() < DEADLINE, "no disconnect");
+    }
+    Ok(())
+}
+
+/// Services the server without waiting and echoes every packet back on its channel with its flags.
+fn echo_all(server: &Connection) -> Result<(), enet::Error> {
+    loop {
+        match server.service(0)? {
+            Event::None => return Ok(()),
+            Event::Receive { peer, channel } => {
+                let packet = peer.get_packet()?;
+                peer.send(i32::from(channel), &packet, packet.flags())?;
+            }
+            Event::Connect { peer, .. } => {
+                println!("server: peer connected from {}", peer.get_remote_address()?)
+            }
+            Event::Disconnect { .. } => println!("server: peer disconnected"),
+        }
     }
 }
