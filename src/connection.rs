@@ -390,6 +390,14 @@ impl Connection {
         self.with_host(|host| host.filter.user = intercept)
     }
 
+    /// Turns off (or back on) this crate's fixes for upstream 1.3.18's receive-path defects
+    /// (unvalidated unreliable fragments, `totalWaitingData` drift). They are on by default; this
+    /// switch exists only so tests can show each defect and that the fix removes it.
+    #[doc(hidden)]
+    pub fn set_hardening_enabled(&self, enabled: bool) -> Result<()> {
+        self.with_host(|host| host.set_hardened(enabled))
+    }
+
     /// Turns ENet's CRC32 checksum on or off. It changes the wire format: both ends must agree
     /// (Godot never enables it).
     pub fn set_checksum_enabled(&self, enabled: bool) -> Result<()> {

@@ -13,6 +13,7 @@
 
 use crate::callbacks::{self, Filter};
 use crate::error::{Error, Result};
+use crate::hardening::DRIFT_CHECK_INTERVAL;
 use crate::packet::Packet;
 use enet_sys as sys;
 use once_cell::sync::OnceCell;
@@ -22,6 +23,7 @@ use std::mem::MaybeUninit;
 use std::net::SocketAddr;
 use std::ptr::NonNull;
 use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
 
 /// The safe default for `maximumPacketSize` (ENet's is 32 MiB): the largest packet a peer may
 /// send us or we may send.
@@ -107,6 +109,9 @@ impl State {
                 }
             }
         };
+        if host.filter.hardened && host.drift_checked.elapsed() >= DRIFT_CHECK_INTERVAL {
+            host.correct_waiting_data();
+        }
         if rc < 0 {
             return Err(Error::Failed);
         }
@@ -161,6 +166,8 @@ pub(crate) struct Host {
     raw: NonNull<sys::ENetHost>,
     slots: Box<[Slot]>,
     pub(crate) filter: Filter,
+    /// When `correct_waiting_data` last ran.
+    drift_checked: Instant,
 }
 
 // SAFETY: the host, its peers and their queued packets are owned by this value alone and reached
@@ -202,6 +209,7 @@ impl Host {
             raw,
             slots,
             filter: Filter::default(),
+            drift_checked: Instant::now(),
         })
     }
 
@@ -275,6 +283,34 @@ impl Host {
                 Ok(RawEvent::Receive(id, event.channelID))
             }
             _ => Ok(RawEvent::None),
+        }
+    }
+
+    /// Sets every peer's `totalWaitingData` that is non-zero to the exact size of the packets it
+    /// still holds (queued on its channels or dispatched and not yet received), undoing upstream
+    /// 1.3.18's drift (see [`crate::hardening`]).
+    fn correct_waiting_data(&mut self) {
+        self.drift_checked = Instant::now();
+        for slot in 0..self.slots.len() {
+            let peer = self.peer_ptr(slot).as_ptr();
+            // SAFETY: in-bounds peer of our live, exclusively held host. ENet's lists are
+            // consistent between calls (we are not inside ENet); `channels` holds `channelCount`
+            // channels (null with a count of 0 when the peer has none).
+            unsafe {
+                if (*peer).totalWaitingData == 0 {
+                    continue;
+                }
+                let mut total = queued_bytes(std::ptr::addr_of_mut!((*peer).dispatchedCommands));
+                for channel in 0..(*peer).channelCount {
+                    let channel = (*peer).channels.add(channel);
+                    total +=
+                        queued_bytes(std::ptr::addr_of_mut!((*channel).incomingReliableCommands));
+                    total += queued_bytes(std::ptr::addr_of_mut!(
+                        (*channel).incomingUnreliableCommands
+                    ));
+                }
+                (*peer).totalWaitingData = total;
+            }
         }
     }
 
@@ -391,6 +427,11 @@ impl Host {
         }
     }
 
+    /// The hardening switch (see [`crate::hardening`]); only tests turn it off.
+    pub(crate) fn set_hardened(&mut self, hardened: bool) {
+        self.filter.hardened = hardened;
+    }
+
     pub(crate) fn set_checksum(&mut self, enabled: bool) {
         self.fields_mut().checksum = if enabled { Some(sys::enet_crc32) } else { None };
     }
@@ -440,6 +481,28 @@ impl Drop for Host {
         }
         // SAFETY: we own the host; it is destroyed exactly once and never used again.
         unsafe { sys::enet_host_destroy(self.raw.as_ptr()) }
+    }
+}
+
+/// The bytes of the packets referenced by a list of `ENetIncomingCommand`s (each packet belongs to
+/// exactly one incoming command).
+///
+/// # Safety
+/// `list` must be a live, consistent ENet list of incoming commands of an exclusively held host.
+unsafe fn queued_bytes(list: *mut sys::ENetList) -> usize {
+    // SAFETY: the caller's contract; the list's nodes are the first field of ENetIncomingCommand.
+    unsafe {
+        let sentinel = std::ptr::addr_of_mut!((*list).sentinel);
+        let mut node = (*sentinel).next;
+        let mut total = 0;
+        while node != sentinel {
+            let command = node.cast::<sys::ENetIncomingCommand>();
+            if let Some(packet) = (*command).packet.as_ref() {
+                total += packet.dataLength;
+            }
+            node = (*node).next;
+        }
+        total
     }
 }
 

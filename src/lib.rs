@@ -21,6 +21,7 @@ mod callbacks;
 mod connection;
 mod error;
 mod event;
+mod hardening;
 mod host;
 mod packet;
 mod packet_peer;

@@ -1,0 +1,220 @@
+//! Upstream ENet 1.3.18's receive-path defects fixed only after the release, and this crate's
+//! neutralisation of each (src/hardening.rs). Every test runs the same attack twice: with the fix
+//! (the default) and with it switched off, so it proves both the defect and the fix.
+//!
+//! This file is its own test binary because it installs counting allocator callbacks in ENet, a
+//! process-wide setting.
+
+mod common;
+
+use common::Pump;
+use enet::{Connection, Event, PacketPeer, Verdict};
+use std::ffi::c_void;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, Once};
+use std::time::{Duration, Instant};
+
+/// Bytes ENet currently holds from its allocator.
+static ENET_BYTES: AtomicUsize = AtomicUsize::new(0);
+
+unsafe extern "C" fn counting_malloc(size: usize) -> *mut c_void {
+    // SAFETY: plain libc allocation; the usable size is what free will subtract.
+    unsafe {
+        let memory = libc::malloc(size);
+        if !memory.is_null() {
+            ENET_BYTES.fetch_add(libc::malloc_usable_size(memory), Ordering::Relaxed);
+        }
+        memory
+    }
+}
+
+unsafe extern "C" fn counting_free(memory: *mut c_void) {
+    // SAFETY: `memory` came from counting_malloc (or is null); libc::free accepts both.
+    unsafe {
+        if !memory.is_null() {
+            ENET_BYTES.fetch_sub(libc::malloc_usable_size(memory), Ordering::Relaxed);
+        }
+        libc::free(memory);
+    }
+}
+
+/// Serialises the tests of this binary: they share the process-wide allocation counter.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// Routes ENet's allocations through the counters, before any host of this process exists, and
+/// returns the guard that keeps the other tests of this binary out until the caller is done.
+fn count_enet_allocations() -> std::sync::MutexGuard<'static, ()> {
+    let serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let callbacks = enet_sys::ENetCallbacks {
+            malloc: Some(counting_malloc),
+            free: Some(counting_free),
+            no_memory: None,
+        };
+        // SAFETY: called once, before any host exists in this test binary; the callbacks are a
+        // matched malloc/free pair over libc (blocks from plain malloc are freed correctly too).
+        let rc = unsafe {
+            enet_sys::enet_initialize_with_callbacks((1 << 16) | (3 << 8) | 18, &callbacks)
+        };
+        assert_eq!(rc, 0);
+    });
+    serial
+}
+
+/// A connected pair where the server records the 2-byte header the client's datagrams carry
+/// (its peer id and session bits as the server expects them).
+fn pair_with_client_header(
+    channels: i32,
+) -> (Connection, Connection, PacketPeer, PacketPeer, [u8; 2]) {
+    let header = Arc::new(Mutex::new(None));
+    let (server, client, to_client, to_server) = common::connected_pair(channels);
+    let seen = header.clone();
+    server
+        .set_intercept(Some(Box::new(move |_, datagram: &[u8]| {
+            *seen.lock().unwrap() = Some([datagram[0] & 0x3F, datagram[1]]);
+            Verdict::Pass
+        })))
+        .unwrap();
+    to_server.ping().unwrap();
+    let mut pump = Pump::new(&[&server, &client]);
+    pump.until(|| header.lock().unwrap().is_some());
+    server.set_intercept(None).unwrap();
+    let header = header.lock().unwrap().unwrap();
+    (server, client, to_client, to_server, header)
+}
+
+/// A datagram with one SEND_UNRELIABLE_FRAGMENT on channel 1 announcing a 1-byte packet in
+/// 1,048,576 fragments with an empty fragment. Each distinct `start` (used as both the reliable
+/// and the unreliable sequence number, so ENet holds every one as a future command within its
+/// reliable window) makes 1.3.18 allocate a 128 KiB fragment bitmap for one byte of "waiting
+/// data".
+fn bitmap_bomb(header: [u8; 2], start: u16) -> Vec<u8> {
+    let mut datagram = header.to_vec();
+    datagram.extend_from_slice(&[
+        enet_sys::ENET_PROTOCOL_COMMAND_SEND_UNRELIABLE_FRAGMENT as u8,
+        1,
+    ]);
+    datagram.extend_from_slice(&start.to_be_bytes()); // reliable sequence number
+    datagram.extend_from_slice(&start.to_be_bytes());
+    datagram.extend_from_slice(&0u16.to_be_bytes()); // fragment length
+    datagram.extend_from_slice(&(1u32 << 20).to_be_bytes()); // fragment count
+    datagram.extend_from_slice(&0u32.to_be_bytes()); // fragment number
+    datagram.extend_from_slice(&1u32.to_be_bytes()); // total length
+    datagram.extend_from_slice(&0u32.to_be_bytes()); // fragment offset
+    datagram
+}
+
+/// Bytes ENet's allocations grew by while a connected client sent 200 bitmap bombs.
+fn bitmap_bomb_growth(hardened: bool) -> usize {
+    let _serial = count_enet_allocations();
+    let (server, client, to_client, _to_server, header) = pair_with_client_header(4);
+    server.set_hardening_enabled(hardened).unwrap();
+    let port = i32::from(server.get_local_port().unwrap());
+    let before = ENET_BYTES.load(Ordering::Relaxed);
+    for start in 1..=200u16 {
+        client
+            .socket_send("127.0.0.1", port, &bitmap_bomb(header, start))
+            .unwrap();
+        if start % 20 == 0 {
+            server.service(5).unwrap();
+        }
+    }
+    let received = server
+        .pop_statistic(enet::HostStatistic::TotalReceivedPackets)
+        .unwrap();
+    let deadline = Instant::now() + common::DEADLINE;
+    let mut datagrams = u64::from(received);
+    while datagrams < 200 && Instant::now() < deadline {
+        server.service(5).unwrap();
+        datagrams += u64::from(
+            server
+                .pop_statistic(enet::HostStatistic::TotalReceivedPackets)
+                .unwrap(),
+        );
+    }
+    assert!(
+        datagrams >= 200,
+        "the server received the attack ({datagrams} datagrams)"
+    );
+    let grown = ENET_BYTES.load(Ordering::Relaxed).saturating_sub(before);
+    assert!(to_client.is_active(), "the attacker stays connected");
+    grown
+}
+
+#[test]
+fn unreliable_fragments_with_fewer_bytes_than_fragments_allocate_nothing() {
+    let grown = bitmap_bomb_growth(true);
+    assert!(grown < 1 << 20, "hardened host grew by {grown} bytes");
+}
+
+#[test]
+fn without_the_fix_each_unreliable_fragment_bomb_allocates_a_128_kib_bitmap() {
+    let grown = bitmap_bomb_growth(false);
+    assert!(
+        grown >= 200 * (128 << 10),
+        "unhardened host grew by only {grown} bytes"
+    );
+}
+
+/// Whether a reliable packet still gets through after a lossy stream of unreliable fragments has
+/// made upstream's `totalWaitingData` drift past `maximumWaitingData`.
+fn reliable_arrives_after_fragment_loss(hardened: bool) -> bool {
+    let _serial = count_enet_allocations();
+    let (server, client, to_client, to_server) = common::connected_pair(4);
+    server.set_hardening_enabled(hardened).unwrap();
+    server.set_max_waiting_data(64 << 10).unwrap();
+    // Drop one datagram in four of the fragment stream: three packets in four stay incomplete and
+    // ENet discards them when a later packet completes, without subtracting their size.
+    let mut large = 0u64;
+    server
+        .set_intercept(Some(Box::new(move |_, datagram: &[u8]| {
+            if datagram.len() > 1000 {
+                large += 1;
+                if large % 4 == 0 {
+                    return Verdict::Drop;
+                }
+            }
+            Verdict::Pass
+        })))
+        .unwrap();
+    let mut pump = Pump::new(&[&server, &client]);
+    for i in 0..120u32 {
+        let mut packet = vec![0u8; 4000];
+        packet[..4].copy_from_slice(&i.to_le_bytes());
+        to_server
+            .send(1, &packet, PacketPeer::FLAG_UNRELIABLE_FRAGMENT)
+            .unwrap();
+        client.flush().unwrap();
+        pump.step();
+        while to_client.get_packet().is_ok() {}
+    }
+    pump.pending(0);
+    to_server
+        .send(0, b"after the storm", PacketPeer::FLAG_RELIABLE)
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while Instant::now() < deadline {
+        pump.step();
+        while let Ok(packet) = to_client.get_packet() {
+            if &packet[..] == b"after the storm" {
+                return true;
+            }
+        }
+        let events = pump.pending(0);
+        assert!(!events.iter().any(|e| matches!(e, Event::Disconnect { .. })));
+    }
+    false
+}
+
+#[test]
+fn a_lossy_unreliable_fragment_stream_never_stops_reliable_delivery() {
+    assert!(reliable_arrives_after_fragment_loss(true));
+}
+
+#[test]
+fn without_the_fix_waiting_data_drift_silently_stops_reception() {
+    assert!(!reliable_arrives_after_fragment_loss(false));
+}
