@@ -115,7 +115,10 @@ pub struct PeerTraffic {
 /// Where Godot's method is `void` and only logs on an inactive peer, this returns
 /// `Err(Error::Unconfigured)` instead of doing nothing silently.
 ///
-/// Handles compare equal when they name the same peer occupancy of the same connection.
+/// Handles compare equal when they name the same peer occupancy of the same connection; `Hash` and
+/// `Eq` use only that immutable identity, so a handle is a sound `HashMap`/`HashSet` key (clippy's
+/// `mutable_key_type` lint sees the shared mutex inside: add
+/// `ignore-interior-mutability = ["enet::PacketPeer"]` to your `clippy.toml`).
 ///
 /// [`peer_disconnect_now`]: PacketPeer::peer_disconnect_now
 /// [`reset`]: PacketPeer::reset
