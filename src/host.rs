@@ -326,19 +326,26 @@ impl Host {
         if !entry.attached || entry.generation != id.generation {
             return Err(Error::Unconfigured);
         }
-        let raw = self.peer_ptr(id.slot);
-        // SAFETY: in-bounds peer of our live host.
-        let (state, connect_id) = unsafe { (raw.as_ref().state, raw.as_ref().connectID) };
-        if state == sys::ENET_PEER_STATE_DISCONNECTED || connect_id != entry.connect_id {
+        if !self.occupied_as_attached(id.slot) {
             // ENet reset the slot without an event: the handle's peer is gone.
             self.detach(id.slot);
             return Err(Error::Unconfigured);
         }
         Ok(PeerMut {
-            raw,
+            raw: self.peer_ptr(id.slot),
             host: self,
             slot: id.slot,
         })
+    }
+
+    /// Whether ENet's peer in `slot` is still the occupant the slot was attached to: not reset
+    /// (ENet resets without an event, e.g. `enet_peer_disconnect` on a peer still connecting) and
+    /// carrying the same `connectID`.
+    fn occupied_as_attached(&self, slot: usize) -> bool {
+        // SAFETY: in-bounds peer of our live host.
+        let peer = unsafe { self.peer_ptr(slot).as_ref() };
+        peer.state != sys::ENET_PEER_STATE_DISCONNECTED
+            && peer.connectID == self.slots[slot].connect_id
     }
 
     /// The queue of received packets of `id`'s slot if `id` is still attached (a detached handle's
@@ -350,12 +357,13 @@ impl Host {
         }
     }
 
-    /// Handles of every attached slot (connected, connecting or disconnecting peers).
+    /// Handles of every attached slot whose peer is still there (connected, connecting or
+    /// disconnecting peers).
     pub(crate) fn attached(&self) -> impl Iterator<Item = PeerId> + '_ {
         self.slots
             .iter()
             .enumerate()
-            .filter(|(_, s)| s.attached)
+            .filter(|&(slot, s)| s.attached && self.occupied_as_attached(slot))
             .map(|(slot, s)| PeerId {
                 slot,
                 generation: s.generation,
@@ -519,14 +527,26 @@ impl PeerMut<'_> {
         unsafe { self.raw.as_ref() }
     }
 
-    pub(crate) fn disconnect(&mut self, data: u32) {
+    /// Graceful disconnect. A peer that is not connected yet is reset by ENet at once, without an
+    /// event: then the handle is detached here.
+    pub(crate) fn disconnect(self, data: u32) {
         // SAFETY: live peer of an exclusively held host.
         unsafe { sys::enet_peer_disconnect(self.raw.as_ptr(), data) }
+        self.detach_if_reset();
     }
 
-    pub(crate) fn disconnect_later(&mut self, data: u32) {
+    /// Disconnect once queued packets are sent; like [`disconnect`](Self::disconnect) for a peer
+    /// that is not connected yet.
+    pub(crate) fn disconnect_later(self, data: u32) {
         // SAFETY: live peer of an exclusively held host.
         unsafe { sys::enet_peer_disconnect_later(self.raw.as_ptr(), data) }
+        self.detach_if_reset();
+    }
+
+    fn detach_if_reset(self) {
+        if !self.host.occupied_as_attached(self.slot) {
+            self.host.detach(self.slot);
+        }
     }
 
     /// Sends an unsequenced DISCONNECT, flushes, resets the peer (no event) and detaches the handle.
