@@ -159,12 +159,12 @@ impl PacketPeer {
     /// peer follows from `service` once the remote acknowledges (or times out). `data` reaches the
     /// remote's DISCONNECT event.
     pub fn peer_disconnect(&self, data: u32) -> Result<()> {
-        self.with(|mut peer| peer.disconnect(data))
+        self.with(|peer| peer.disconnect(data))
     }
 
     /// Like [`peer_disconnect`](Self::peer_disconnect), once all queued outgoing packets are sent.
     pub fn peer_disconnect_later(&self, data: u32) -> Result<()> {
-        self.with(|mut peer| peer.disconnect_later(data))
+        self.with(|peer| peer.disconnect_later(data))
     }
 
     /// Disconnects at once: sends an unsequenced DISCONNECT (not acknowledged), resets the peer
