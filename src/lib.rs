@@ -2,3 +2,6 @@
 //!
 //! The safe layer is being built; the raw bindings are in the `enet-sys` crate.
 #![deny(missing_docs)]
+
+mod compress;
+pub use compress::CompressionMode;
