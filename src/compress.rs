@@ -41,9 +41,13 @@ pub enum CompressionMode {
     /// `COMPRESS_NONE` (0): datagrams are sent uncompressed, exactly as ENet builds them.
     #[default]
     None = 0,
-    /// `COMPRESS_RANGE_CODER` (1): ENet's built-in adaptive range coder
-    /// (`enet_host_compress_with_range_coder`), identical to upstream ENet 1.3; it interoperates
-    /// with any ENet 1.3 peer using the range coder.
+    /// `COMPRESS_RANGE_CODER` (1): ENet's built-in adaptive range coder (the `enet_range_coder_*`
+    /// functions `enet_host_compress_with_range_coder` installs), byte-identical to upstream
+    /// ENet 1.3; it interoperates with any ENet 1.3 peer using the range coder.
+    ///
+    /// One fix: ENet 1.3.18's coder dereferences the `{NULL, 0}` buffer ENet adds for a
+    /// zero-length packet, which crashes the sender; empty buffers are left out before it runs,
+    /// which does not change its output.
     RangeCoder = 1,
     /// `COMPRESS_FASTLZ` (2): the body is one raw FastLZ level-1 block (FastLZ 0.5.0's
     /// `fastlz_compress`, which picks level 1 for inputs under 65536 bytes), with no header of
@@ -97,8 +101,15 @@ impl From<CompressionMode> for i32 {
 /// ENet calls the previous compressor's `destroy` callback first, so a replaced codec is freed;
 /// ENet also calls it from `enet_host_destroy`.
 ///
-/// [`CompressionMode::RangeCoder`] allocates ENet's coder with `malloc`; if that fails, ENet
-/// keeps the previous compressor (Godot ignores this case too).
+/// [`CompressionMode::RangeCoder`] installs what `enet_host_compress_with_range_coder` does,
+/// except for the `compress` callback, which leaves out empty buffers before calling
+/// `enet_range_coder_compress` (see [`range_coder_compress_callback`]). ENet allocates the coder
+/// with `malloc`; if that fails, the previous compressor stays, as with ENet's function (Godot
+/// ignores this case too).
+///
+/// # Panics
+///
+/// If zstd cannot allocate its contexts ([`CompressionMode::Zstd`]).
 ///
 /// # Safety
 ///
@@ -108,7 +119,7 @@ impl From<CompressionMode> for i32 {
 #[cfg_attr(not(test), allow(dead_code))]
 pub(crate) unsafe fn set_compression(host: *mut ENetHost, mode: CompressionMode) {
     debug_assert!(!host.is_null());
-    let engine = match mode {
+    let compressor = match mode {
         CompressionMode::None => {
             // SAFETY: the caller guarantees a live, unshared host; NULL disables compression
             // after destroying the previous compressor's context.
@@ -116,29 +127,42 @@ pub(crate) unsafe fn set_compression(host: *mut ENetHost, mode: CompressionMode)
             return;
         }
         CompressionMode::RangeCoder => {
-            // SAFETY: as above. The result is -1 only when `malloc` fails, and then ENet leaves
-            // the previous compressor in place.
-            unsafe { enet_sys::enet_host_compress_with_range_coder(host) };
-            return;
+            // SAFETY: no preconditions; NULL when `malloc` fails.
+            let coder = unsafe { enet_sys::enet_range_coder_create() };
+            if coder.is_null() {
+                // What `enet_host_compress_with_range_coder` does too: keep the old compressor.
+                return;
+            }
+            ENetCompressor {
+                context: coder,
+                compress: Some(range_coder_compress_callback),
+                decompress: Some(enet_sys::enet_range_coder_decompress),
+                destroy: Some(enet_sys::enet_range_coder_destroy),
+            }
         }
-        CompressionMode::Fastlz => Engine::Fastlz(fastlz::Level1Encoder::new()),
-        CompressionMode::Zlib => Engine::Zlib {
-            deflate: Compress::new(Compression::new(ZLIB_LEVEL), true),
-            inflate: Decompress::new(true),
-        },
-        CompressionMode::Zstd => Engine::Zstd {
-            compressor: CCtx::create(),
-            decompressor: DCtx::create(),
-        },
-    };
-    let compressor = ENetCompressor {
-        context: Box::into_raw(Box::new(Codec::new(engine))).cast(),
-        compress: Some(compress_callback),
-        decompress: Some(decompress_callback),
-        destroy: Some(destroy_callback),
+        CompressionMode::Fastlz | CompressionMode::Zlib | CompressionMode::Zstd => {
+            let engine = match mode {
+                CompressionMode::Fastlz => Engine::Fastlz(fastlz::Level1Encoder::new()),
+                CompressionMode::Zlib => Engine::Zlib {
+                    deflate: Compress::new(Compression::new(ZLIB_LEVEL), true),
+                    inflate: Decompress::new(true),
+                },
+                _ => Engine::Zstd {
+                    compressor: CCtx::create(),
+                    decompressor: DCtx::create(),
+                },
+            };
+            ENetCompressor {
+                context: Box::into_raw(Box::new(Codec::new(engine))).cast(),
+                compress: Some(compress_callback),
+                decompress: Some(decompress_callback),
+                destroy: Some(destroy_callback),
+            }
+        }
     };
     // SAFETY: the caller guarantees a live, unshared host. ENet copies `compressor`, destroys
-    // the previous context, and from now on owns `context`: it is freed by `destroy_callback`.
+    // the previous context, and from now on owns `context`: it is freed by the `destroy`
+    // callback (`destroy_callback` for a `Codec`, `enet_range_coder_destroy` for the coder).
     unsafe { enet_sys::enet_host_compress(host, &compressor) };
 }
 
@@ -151,6 +175,9 @@ const ZSTD_LEVEL: i32 = 3;
 const FASTLZ_MIN_INPUT: usize = 16;
 /// ENet's largest datagram, and so the largest body a callback sees.
 const MAX_DATAGRAM: usize = enet_sys::ENET_PROTOCOL_MAXIMUM_MTU as usize;
+/// ENet's `ENET_BUFFER_MAXIMUM` on this platform (the length of `ENetHost::buffers`): more
+/// buffers than ENet ever hands a compressor.
+const MAX_BUFFERS: usize = 1 + 2 * enet_sys::ENET_PROTOCOL_MAXIMUM_PACKET_COMMANDS as usize;
 
 /// The per-host state behind ENet's `context` pointer for FASTLZ, ZLIB and ZSTD.
 struct Codec {
@@ -398,6 +425,60 @@ unsafe extern "C" fn decompress_callback(
         // SAFETY: `out_data` is writable for `out_limit` bytes, not aliased (contract above).
         let out = unsafe { raw_slice_mut(out_data, out_limit) };
         codec.decompress(input, out)
+    })
+}
+
+/// The `compress` callback of [`CompressionMode::RangeCoder`]: ENet's `enet_range_coder_compress`
+/// over the non-empty buffers only.
+///
+/// ENet adds a `{NULL, 0}` buffer for a zero-length packet (`enet_packet_create` leaves its data
+/// NULL), and ENet 1.3.18's range coder reads one byte from each buffer it moves to, so it would
+/// dereference NULL. The coder consumes the bytes in order, whatever the buffer boundaries, so
+/// leaving empty buffers out does not change its output. More than [`MAX_BUFFERS`] non-empty
+/// buffers (never from ENet) give 0: the datagram goes uncompressed.
+///
+/// # Safety
+///
+/// Called by ENet only: `context` is a coder from `enet_range_coder_create`, the other
+/// arguments as for [`compress_callback`].
+unsafe extern "C" fn range_coder_compress_callback(
+    context: *mut c_void,
+    in_buffers: *const ENetBuffer,
+    in_buffer_count: usize,
+    in_limit: usize,
+    out_data: *mut u8,
+    out_limit: usize,
+) -> usize {
+    guarded(|| {
+        // SAFETY: ENet passes `in_buffer_count` initialised buffers (contract above).
+        let buffers = unsafe { raw_slice(in_buffers, in_buffer_count) };
+        let mut kept = [ENetBuffer {
+            data: ptr::null_mut(),
+            dataLength: 0,
+        }; MAX_BUFFERS];
+        let mut count = 0;
+        for buffer in buffers
+            .iter()
+            .filter(|buffer| buffer.dataLength > 0 && !buffer.data.is_null())
+        {
+            let Some(slot) = kept.get_mut(count) else {
+                return 0;
+            };
+            *slot = *buffer;
+            count += 1;
+        }
+        // SAFETY: `context` is ENet's coder; `kept[..count]` are ENet's own buffers, each
+        // non-empty and readable; `out_data` and the limits are passed on as ENet gave them.
+        unsafe {
+            enet_sys::enet_range_coder_compress(
+                context,
+                kept.as_ptr(),
+                count,
+                in_limit,
+                out_data,
+                out_limit,
+            )
+        }
     })
 }
 

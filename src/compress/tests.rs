@@ -1,6 +1,7 @@
 //! Tests of the compression modes, driven through the `extern "C"` callbacks exactly as ENet
 //! calls them, with other implementations as decoders where one exists.
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::ffi::c_int;
@@ -39,6 +40,43 @@ pub(super) mod live_codecs {
     pub(crate) fn count() -> isize {
         LIVE.with(Cell::get)
     }
+}
+
+/// The system allocator, counting the allocations of each thread: lets a test check that the
+/// callbacks allocate nothing in the steady state. (zstd's C code allocates with `malloc`
+/// directly; its contexts keep their workspace between frames.)
+struct CountingAllocator;
+
+thread_local! {
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+// SAFETY: every call is forwarded unchanged to `System`; the counter is a const-initialised
+// thread-local without destructor, so touching it never allocates or re-enters the allocator.
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.with(|count| count.set(count.get() + 1));
+        // SAFETY: forwarded with the caller's guarantees.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded with the caller's guarantees.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.with(|count| count.set(count.get() + 1));
+        // SAFETY: forwarded with the caller's guarantees.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
+
+fn allocations() -> usize {
+    ALLOCATIONS.with(Cell::get)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -622,6 +660,58 @@ fn codec_decompress_of_empty_input_returns_zero() {
 }
 
 #[test]
+fn codec_callbacks_allocate_nothing_once_warmed_up() {
+    let host = RawHost::create(None);
+    let bodies: Vec<Vec<u8>> = (1..=40)
+        .map(|i| match i % 3 {
+            0 => repetitive(i * 100),
+            1 => low_entropy(i as u64, i * 100),
+            _ => random_bytes(i as u64, i * 100),
+        })
+        .collect();
+    let mut out = vec![0u8; MAX_DATAGRAM];
+    let mut back = vec![0u8; MAX_DATAGRAM];
+    for mode in CODEC_MODES {
+        host.set(mode);
+        let compressor = host.compressor();
+        let mut round_trip = |body: &[u8]| -> usize {
+            let buffers = [ENetBuffer {
+                data: body.as_ptr().cast_mut().cast(),
+                dataLength: body.len(),
+            }];
+            let before = allocations();
+            // SAFETY: the buffer holds `body.len()` bytes (read only), `out` and `back` are
+            // writable for their lengths; the compressor comes from a live host of this thread.
+            unsafe {
+                let len = compressor.compress.unwrap()(
+                    compressor.context,
+                    buffers.as_ptr(),
+                    1,
+                    body.len(),
+                    out.as_mut_ptr(),
+                    body.len(),
+                );
+                if len > 0 {
+                    let unpacked = compressor.decompress.unwrap()(
+                        compressor.context,
+                        out.as_ptr(),
+                        len,
+                        back.as_mut_ptr(),
+                        back.len(),
+                    );
+                    assert_eq!(unpacked, body.len());
+                }
+            }
+            allocations() - before
+        };
+        // The first datagram may set up codec state lazily.
+        round_trip(&repetitive(MAX_DATAGRAM));
+        let during: usize = bodies.iter().map(|body| round_trip(body)).sum();
+        assert_eq!(during, 0, "{mode:?}");
+    }
+}
+
+#[test]
 fn callback_guard_turns_a_panic_into_zero() {
     assert_eq!(guarded(|| 7), 7);
     assert_eq!(guarded(|| panic!("codec bug")), 0);
@@ -654,7 +744,7 @@ fn set_compression_installs_the_modes_compressor() {
     assert!(!range.context.is_null());
     assert_eq!(
         range.compress.map(|f| f as *const () as usize),
-        Some(enet_sys::enet_range_coder_compress as *const () as usize)
+        Some(range_coder_compress_callback as *const () as usize)
     );
     assert_eq!(
         range.decompress.map(|f| f as *const () as usize),
@@ -689,6 +779,98 @@ fn replaced_and_destroyed_compressors_free_their_codec() {
     assert_eq!(live_codecs::count(), 1);
     drop(host); // enet_host_destroy
     assert_eq!(live_codecs::count(), 0);
+}
+
+#[test]
+fn max_buffers_is_the_length_of_enet_host_buffers() {
+    fn array_len<T, const N: usize>(_: fn(&ENetHost) -> &[T; N]) -> usize {
+        N
+    }
+    assert_eq!(array_len(|host| &host.buffers), MAX_BUFFERS);
+}
+
+// ---------------------------------------------------------------------------------------------
+// RANGE_CODER
+
+/// `enet_range_coder_compress` on a fresh coder with the body in one buffer: what upstream
+/// ENet's range coder sends.
+fn enet_range_coder_output(body: &[u8]) -> Vec<u8> {
+    let mut body = body.to_vec();
+    let buffer = ENetBuffer {
+        data: body.as_mut_ptr().cast(),
+        dataLength: body.len(),
+    };
+    let mut out = vec![0u8; generous(body.len())];
+    // SAFETY: a coder from `enet_range_coder_create`, used once and destroyed; one readable
+    // buffer; `out` writable for its length.
+    unsafe {
+        let coder = enet_sys::enet_range_coder_create();
+        assert!(!coder.is_null());
+        let len = enet_sys::enet_range_coder_compress(
+            coder,
+            &buffer,
+            1,
+            body.len(),
+            out.as_mut_ptr(),
+            out.len(),
+        );
+        enet_sys::enet_range_coder_destroy(coder);
+        out.truncate(len);
+    }
+    out
+}
+
+#[test]
+fn range_coder_output_is_enets_whatever_the_buffers() {
+    let host = RawHost::create(None);
+    host.set(CompressionMode::RangeCoder);
+    let compressor = host.compressor();
+    for body in [repetitive(1000), low_entropy(3, 700), random_bytes(4, 300)] {
+        let expected = enet_range_coder_output(&body);
+        assert!(!expected.is_empty());
+        for seed in 0..5 {
+            let mut parts = split(&body, seed);
+            // Empty buffers, as ENet adds for zero-length packets, anywhere.
+            parts.insert(0, &[]);
+            parts.insert(parts.len() / 2, &[]);
+            parts.push(&[]);
+            let packed = compress(&compressor, &parts, generous(body.len()));
+            assert_eq!(packed.as_deref(), Some(&expected[..]), "seed {seed}");
+        }
+    }
+}
+
+#[test]
+fn range_coder_compress_skips_null_buffers_that_crash_enets_coder() {
+    let host = RawHost::create(None);
+    host.set(CompressionMode::RangeCoder);
+    let compressor = host.compressor();
+    let mut body = repetitive(300);
+    let expected = enet_range_coder_output(&body);
+    let buffers = [
+        ENetBuffer {
+            data: body.as_mut_ptr().cast(),
+            dataLength: body.len(),
+        },
+        ENetBuffer {
+            data: ptr::null_mut(),
+            dataLength: 0,
+        },
+    ];
+    let mut out = vec![0u8; 300];
+    // SAFETY: the first buffer holds 300 readable bytes, the second is ENet's empty-packet
+    // buffer; `out` is writable for 300 bytes; the coder belongs to a live host.
+    let len = unsafe {
+        compressor.compress.unwrap()(
+            compressor.context,
+            buffers.as_ptr(),
+            2,
+            300,
+            out.as_mut_ptr(),
+            300,
+        )
+    };
+    assert_eq!(out[..len], expected[..]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1208,6 +1390,11 @@ fn exchange_on_loopback(mode: CompressionMode) {
         downstream,
         "{mode:?}"
     );
+    // Zero-length packets: ENet adds a `{NULL, 0}` buffer to their datagram, on which upstream
+    // ENet's range coder would crash the sender.
+    for (from, to) in [(client_peer, 0), (server_peer, 1)] {
+        assert_eq!(send_and_receive(hosts, from, &[], to), [], "{mode:?}");
+    }
 
     assert!(
         !BAD_DATAGRAM.with(Cell::get),
