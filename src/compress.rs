@@ -8,10 +8,11 @@
 //! datagram when the callback returns 0. Nothing is negotiated: both ends must use the same mode,
 //! or the peers cannot talk (Godot's docs: clients "will fail to connect").
 //!
-//! [`CompressionMode::None`] and [`CompressionMode::RangeCoder`] are ENet's own. The other three
-//! install callbacks (`compress`, `decompress`, `destroy`) whose context is a boxed per-host
-//! [`Codec`], holding the codec state and scratch buffers, so a steady stream of datagrams
-//! allocates nothing. Like Godot's callbacks, `compress` concatenates ENet's buffers, compresses
+//! [`CompressionMode::None`] and [`CompressionMode::RangeCoder`] are ENet's own (the range coder
+//! behind a `compress` callback that shields it from empty buffers). The other three install
+//! callbacks (`compress`, `decompress`, `destroy`) whose context is a boxed per-host [`Codec`],
+//! holding the codec state and scratch buffers, so a steady stream of datagrams allocates
+//! nothing. Like Godot's callbacks, `compress` concatenates ENet's buffers, compresses
 //! them into a scratch buffer and copies the result out when it fits; `decompress` writes
 //! straight into ENet's buffer.
 
@@ -358,7 +359,7 @@ unsafe fn raw_slice_mut<'a>(data: *mut u8, len: usize) -> &'a mut [u8] {
 ///
 /// `context` must be a pointer made by [`set_compression`] that ENet has not yet passed to
 /// [`destroy_callback`], and no other reference to the codec may exist during `'a`.
-unsafe fn codec<'a>(context: *mut c_void) -> Option<&'a mut Codec> {
+unsafe fn codec_at<'a>(context: *mut c_void) -> Option<&'a mut Codec> {
     // SAFETY: per the contract, a non-null `context` is a live, unaliased `Box<Codec>` pointer.
     unsafe { context.cast::<Codec>().as_mut() }
 }
@@ -382,7 +383,7 @@ unsafe extern "C" fn compress_callback(
 ) -> usize {
     guarded(|| {
         // SAFETY: `context` is ours and no other callback runs concurrently (contract above).
-        let Some(codec) = (unsafe { codec(context) }) else {
+        let Some(codec) = (unsafe { codec_at(context) }) else {
             return 0;
         };
         // SAFETY: ENet passes `in_buffer_count` initialised buffers (contract above).
@@ -417,7 +418,7 @@ unsafe extern "C" fn decompress_callback(
 ) -> usize {
     guarded(|| {
         // SAFETY: `context` is ours and no other callback runs concurrently (contract above).
-        let Some(codec) = (unsafe { codec(context) }) else {
+        let Some(codec) = (unsafe { codec_at(context) }) else {
             return 0;
         };
         // SAFETY: `in_data` is readable for `in_limit` bytes (contract above).

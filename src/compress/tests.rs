@@ -310,6 +310,14 @@ fn generous(len: usize) -> usize {
     2 * len + 128
 }
 
+/// Every mode that compresses.
+const COMPRESSING_MODES: [CompressionMode; 4] = [
+    CompressionMode::RangeCoder,
+    CompressionMode::Fastlz,
+    CompressionMode::Zlib,
+    CompressionMode::Zstd,
+];
+
 /// The modes Godot implements through its own callbacks.
 const CODEC_MODES: [CompressionMode; 3] = [
     CompressionMode::Fastlz,
@@ -358,12 +366,7 @@ fn compression_mode_rejects_unknown_values_with_the_value() {
 #[test]
 fn every_mode_round_trips_bodies_of_1_to_4096_bytes_split_across_buffers() {
     let host = RawHost::create(None);
-    for mode in [
-        CompressionMode::RangeCoder,
-        CompressionMode::Fastlz,
-        CompressionMode::Zlib,
-        CompressionMode::Zstd,
-    ] {
+    for mode in COMPRESSING_MODES {
         host.set(mode);
         let compressor = host.compressor();
         for n in sizes() {
@@ -389,12 +392,7 @@ fn every_mode_round_trips_bodies_of_1_to_4096_bytes_split_across_buffers() {
 #[test]
 fn compressible_bodies_shrink_within_enets_limit() {
     let host = RawHost::create(None);
-    for mode in [
-        CompressionMode::RangeCoder,
-        CompressionMode::Fastlz,
-        CompressionMode::Zlib,
-        CompressionMode::Zstd,
-    ] {
+    for mode in COMPRESSING_MODES {
         host.set(mode);
         let compressor = host.compressor();
         for n in [300, 1400, 4096] {
@@ -415,12 +413,7 @@ fn compressible_bodies_shrink_within_enets_limit() {
 #[test]
 fn compress_returns_zero_for_incompressible_bodies() {
     let host = RawHost::create(None);
-    for mode in [
-        CompressionMode::RangeCoder,
-        CompressionMode::Fastlz,
-        CompressionMode::Zlib,
-        CompressionMode::Zstd,
-    ] {
+    for mode in COMPRESSING_MODES {
         host.set(mode);
         let compressor = host.compressor();
         for n in [1, 2, 8, 15, 16, 17, 100, 1000, 4096] {
@@ -561,12 +554,7 @@ fn codec_compress_accepts_empty_and_null_buffers_among_the_parts() {
 #[test]
 fn decompress_respects_the_output_limit() {
     let host = RawHost::create(None);
-    for mode in [
-        CompressionMode::RangeCoder,
-        CompressionMode::Fastlz,
-        CompressionMode::Zlib,
-        CompressionMode::Zstd,
-    ] {
+    for mode in COMPRESSING_MODES {
         host.set(mode);
         let compressor = host.compressor();
         for body in [repetitive(300), repetitive(4096)] {
