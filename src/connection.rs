@@ -2,6 +2,7 @@
 
 use crate::address;
 use crate::callbacks::InterceptFn;
+use crate::compress::CompressionMode;
 use crate::error::{Error, Result};
 use crate::event::Event;
 use crate::host::{Host, RawEvent, Shared, State};
@@ -299,6 +300,16 @@ impl Connection {
             host.broadcast(channel as u8, packet);
             Ok(())
         })?
+    }
+
+    /// Sets how the bodies of outgoing datagrams are compressed (and incoming ones decompressed).
+    /// There is no negotiation: both ends must use the same mode, or they cannot talk. Godot's
+    /// `ENetMultiplayerPeer` never compresses. See [`CompressionMode`] for each wire format.
+    ///
+    /// Godot takes an `int` and silently ignores unknown values; here the mode is an enum
+    /// (`CompressionMode::try_from(i32)` converts, returning `Err` for unknown values).
+    pub fn compress(&self, mode: CompressionMode) -> Result<()> {
+        self.with_host(|host| host.set_compression(mode))
     }
 
     /// DTLS is not available over upstream ENet: always [`Error::Unavailable`] (Godot's build over

@@ -435,6 +435,12 @@ impl Host {
         }
     }
 
+    /// Installs the compressor of `mode` (replacing and freeing the previous one).
+    pub(crate) fn set_compression(&mut self, mode: crate::CompressionMode) {
+        // SAFETY: our host is live and exclusively held for the call.
+        unsafe { crate::compress::set_compression(self.raw.as_ptr(), mode) }
+    }
+
     /// The hardening switch (see [`crate::hardening`]); only tests turn it off.
     pub(crate) fn set_hardened(&mut self, hardened: bool) {
         self.filter.hardened = hardened;

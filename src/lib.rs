@@ -18,6 +18,7 @@
 
 mod address;
 mod callbacks;
+mod compress;
 mod connection;
 mod error;
 mod event;
@@ -27,6 +28,7 @@ mod packet;
 mod packet_peer;
 
 pub use callbacks::{InterceptFn, Verdict};
+pub use compress::CompressionMode;
 pub use connection::{Connection, HostStatistic};
 pub use error::{Error, Result};
 pub use event::{Event, EventType};
