@@ -9,7 +9,7 @@
 //! `listening on <ip>:<port>` with the real bound port (so `--port 0` can be used). Bad arguments
 //! print a message on stderr and exit with status 2; `--help` prints the usage.
 
-use enet::{Connection, Event};
+use enet::{CompressionMode, Connection, Event};
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
@@ -29,37 +29,16 @@ options:
 
 The first line on stdout is `listening on <ip>:<port>` with the bound port.";
 
-/// The `--compress` modes, named as on the command line (Godot's `CompressionMode` order).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Compression {
-    None,
-    RangeCoder,
-    FastLz,
-    Zlib,
-    Zstd,
-}
-
-impl Compression {
-    fn parse(name: &str) -> Option<Compression> {
-        Some(match name {
-            "none" => Compression::None,
-            "range-coder" => Compression::RangeCoder,
-            "fastlz" => Compression::FastLz,
-            "zlib" => Compression::Zlib,
-            "zstd" => Compression::Zstd,
-            _ => return None,
-        })
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            Compression::None => "none",
-            Compression::RangeCoder => "range-coder",
-            Compression::FastLz => "fastlz",
-            Compression::Zlib => "zlib",
-            Compression::Zstd => "zstd",
-        }
-    }
+/// The `--compress` mode names (Godot's `CompressionMode` order).
+fn parse_compression(name: &str) -> Option<CompressionMode> {
+    Some(match name {
+        "none" => CompressionMode::None,
+        "range-coder" => CompressionMode::RangeCoder,
+        "fastlz" => CompressionMode::Fastlz,
+        "zlib" => CompressionMode::Zlib,
+        "zstd" => CompressionMode::Zstd,
+        _ => return None,
+    })
 }
 
 struct Options {
@@ -67,7 +46,7 @@ struct Options {
     bind: Option<IpAddr>,
     port: u16,
     max_peers: i32,
-    compression: Compression,
+    compression: CompressionMode,
 }
 
 /// What the command line asks for.
@@ -81,7 +60,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Command, String>
         bind: None,
         port: 7777,
         max_peers: 32,
-        compression: Compression::None,
+        compression: CompressionMode::None,
     };
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
@@ -114,7 +93,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Command, String>
             }
             "--compress" => {
                 let mode = value("--compress")?;
-                options.compression = Compression::parse(&mode).ok_or_else(|| {
+                options.compression = parse_compression(&mode).ok_or_else(|| {
                     format!(
                         "--compress: unknown mode {mode:?} \
                          (none, range-coder, fastlz, zlib or zstd)"
@@ -125,18 +104,6 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Command, String>
         }
     }
     Ok(Command::Run(options))
-}
-
-/// Installs the compressor. Only `none` exists in this build of the crate so far; the other
-/// modes are a usage error (exit 2).
-fn apply_compression(_connection: &Connection, compression: Compression) -> Result<(), String> {
-    match compression {
-        Compression::None => Ok(()),
-        other => Err(format!(
-            "compression mode {} not available in this build",
-            other.name()
-        )),
-    }
 }
 
 fn main() -> ExitCode {
@@ -165,9 +132,9 @@ fn main() -> ExitCode {
         );
         return ExitCode::FAILURE;
     }
-    if let Err(message) = apply_compression(&connection, options.compression) {
-        eprintln!("echo_server: {message}");
-        return ExitCode::from(2);
+    if let Err(e) = connection.compress(options.compression) {
+        eprintln!("echo_server: cannot set compression: {e}");
+        return ExitCode::FAILURE;
     }
     let port = match connection.get_local_port() {
         Ok(port) => port,

@@ -297,3 +297,34 @@ fn help_prints_the_usage_and_exits_0() {
         Some("usage: echo_server [--bind <ip>] [--port <n>] [--max-peers <n>] [--compress <mode>]")
     );
 }
+
+#[test]
+fn compress_makes_the_server_speak_that_mode() {
+    for (flag, mode) in [
+        ("range-coder", enet::CompressionMode::RangeCoder),
+        ("fastlz", enet::CompressionMode::Fastlz),
+        ("zlib", enet::CompressionMode::Zlib),
+        ("zstd", enet::CompressionMode::Zstd),
+    ] {
+        let server = Server::spawn(&["--bind", "127.0.0.1", "--port", "0", "--compress", flag]);
+        let port = listening_port(&server.line(), "127.0.0.1");
+        let client = common::client();
+        client.compress(mode).unwrap();
+        let peer = connect(&client, port);
+        let message: Vec<u8> = b"echo me, compressed "
+            .iter()
+            .copied()
+            .cycle()
+            .take(600)
+            .collect();
+        peer.send(0, &message, PacketPeer::FLAG_RELIABLE).unwrap();
+        let mut pump = Pump::new(&[&client]);
+        match pump.next(0) {
+            Event::Receive {
+                peer: from,
+                channel: 0,
+            } => assert_eq!(&from.get_packet().unwrap()[..], &message[..]),
+            other => panic!("--compress {flag}: expected the echo, got {other:?}"),
+        }
+    }
+}
