@@ -48,10 +48,21 @@ fn a_connect_flood_holds_every_slot_of_a_small_server_so_legitimate_clients_are_
     // stay reserved (for up to ENet's 30 s timeout) and later CONNECTs are silently ignored.
     let start = Instant::now();
     while start.elapsed() < Duration::from_millis(200) {
-        assert_eq!(server.service(1).unwrap(), Event::None, "half-open handshakes raise no event");
+        assert_eq!(
+            server.service(1).unwrap(),
+            Event::None,
+            "half-open handshakes raise no event"
+        );
     }
-    assert!(!legitimate_client_connects(&server, port, Duration::from_millis(1500)));
-    assert!(server.get_peers().unwrap().is_empty(), "no handle exists for half-open peers");
+    assert!(!legitimate_client_connects(
+        &server,
+        port,
+        Duration::from_millis(1500)
+    ));
+    assert!(
+        server.get_peers().unwrap().is_empty(),
+        "no handle exists for half-open peers"
+    );
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Shared helpers of the integration tests: loopback hosts on port 0 and a deadline pump.
 #![allow(dead_code)]
 
-use enet::{Connection, Event, PacketPeer};
+use enet::{Connection, Event, Packet, PacketPeer, PeerState, PeerStatistic};
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
@@ -111,4 +111,143 @@ pub fn connected_pair(channels: i32) -> (Connection, Connection, PacketPeer, Pac
         }
     );
     (server, client, to_client, to_server)
+}
+
+impl Pump<'_> {
+    /// Pumps every host for `duration` (a bounded loop, not a sleep) and returns what host
+    /// `index` produced meanwhile, plus anything it had already queued.
+    pub fn run_for(&mut self, index: usize, duration: Duration) -> Vec<Event> {
+        let start = Instant::now();
+        while start.elapsed() < duration {
+            self.step();
+        }
+        self.pending(index)
+    }
+}
+
+/// Services `hosts` in turn and hands each event to `on_event(host_index, event)` as soon as
+/// `service` returns it, before that host is serviced again: a `Receive`'s packet can still be
+/// read even when a `Disconnect` of the same peer follows (which frees the peer's queue).
+/// Returns when `on_event` returns true; panics at [`DEADLINE`].
+pub fn serve_until(hosts: &[&Connection], mut on_event: impl FnMut(usize, Event) -> bool) {
+    let start = Instant::now();
+    loop {
+        for (i, host) in hosts.iter().enumerate() {
+            loop {
+                match host.service(1).expect("service") {
+                    Event::None => break,
+                    event => {
+                        if on_event(i, event) {
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(
+            start.elapsed() < DEADLINE,
+            "serve_until: not done within {DEADLINE:?}"
+        );
+    }
+}
+
+/// Makes `peer` give up on a silent remote quickly: ENet times it out once a reliable command has
+/// gone unacknowledged for 200 ms (500 ms at most), and it pings every 20 ms, so there always is
+/// such a command soon after the remote goes quiet. Respects `timeout <= min <= max`.
+pub fn fast_timeout(peer: &PacketPeer) {
+    peer.set_timeout(1, 200, 500).expect("set_timeout");
+    peer.ping_interval(20).expect("ping_interval");
+}
+
+/// Every `PacketPeer` statistic, in Godot's order.
+pub const ALL_PEER_STATISTICS: [PeerStatistic; 14] = [
+    PeerStatistic::PacketLoss,
+    PeerStatistic::PacketLossVariance,
+    PeerStatistic::PacketLossEpoch,
+    PeerStatistic::RoundTripTime,
+    PeerStatistic::RoundTripTimeVariance,
+    PeerStatistic::LastRoundTripTime,
+    PeerStatistic::LastRoundTripTimeVariance,
+    PeerStatistic::PacketThrottle,
+    PeerStatistic::PacketThrottleLimit,
+    PeerStatistic::PacketThrottleCounter,
+    PeerStatistic::PacketThrottleEpoch,
+    PeerStatistic::PacketThrottleAcceleration,
+    PeerStatistic::PacketThrottleDeceleration,
+    PeerStatistic::PacketThrottleInterval,
+];
+
+/// Asserts the documented behaviour of a detached handle, method by method: every `Result`
+/// method is `Err(Unconfigured)` (the detached check comes before any argument check), and the
+/// methods Godot answers without an error return `Disconnected`, `false` and 0.
+pub fn assert_detached(peer: &PacketPeer) {
+    use enet::Error::Unconfigured;
+    let reliable = PacketPeer::FLAG_RELIABLE;
+
+    assert!(!peer.is_active(), "is_active");
+    assert_eq!(peer.get_state(), PeerState::Disconnected, "get_state");
+    assert_eq!(peer.get_available_packet_count(), 0, "packet count");
+    assert_eq!(peer.get_packet().unwrap_err(), Unconfigured, "get_packet");
+    assert_eq!(
+        peer.get_packet_flags(),
+        Err(Unconfigured),
+        "get_packet_flags"
+    );
+
+    assert_eq!(peer.send(0, b"x", reliable), Err(Unconfigured), "send");
+    assert_eq!(peer.send(-1, b"x", 4), Err(Unconfigured), "send, bad args");
+    let packet = Packet::new(b"x", reliable).unwrap();
+    assert_eq!(
+        peer.send_packet(0, packet),
+        Err(Unconfigured),
+        "send_packet"
+    );
+    let packet = Packet::from_vec(vec![1, 2, 3], 0).unwrap();
+    assert_eq!(
+        peer.send_packet(-1, packet),
+        Err(Unconfigured),
+        "send_packet"
+    );
+    assert_eq!(peer.put_packet(b"x"), Err(Unconfigured), "put_packet");
+
+    assert_eq!(
+        peer.peer_disconnect(1),
+        Err(Unconfigured),
+        "peer_disconnect"
+    );
+    assert_eq!(peer.peer_disconnect_later(1), Err(Unconfigured), "later");
+    assert_eq!(peer.peer_disconnect_now(1), Err(Unconfigured), "now");
+    assert_eq!(peer.ping(), Err(Unconfigured), "ping");
+    assert_eq!(peer.ping_interval(100), Err(Unconfigured), "ping_interval");
+    assert_eq!(peer.reset(), Err(Unconfigured), "reset");
+    assert_eq!(
+        peer.throttle_configure(1000, 2, 2),
+        Err(Unconfigured),
+        "throttle_configure"
+    );
+    assert_eq!(
+        peer.set_timeout(1, 200, 500),
+        Err(Unconfigured),
+        "set_timeout"
+    );
+    assert_eq!(
+        peer.set_timeout(3, 2, 1),
+        Err(Unconfigured),
+        "set_timeout, bad"
+    );
+    for statistic in ALL_PEER_STATISTICS {
+        assert_eq!(
+            peer.get_statistic(statistic),
+            Err(Unconfigured),
+            "{statistic:?}"
+        );
+    }
+    assert_eq!(peer.get_traffic(), Err(Unconfigured), "get_traffic");
+    assert_eq!(peer.get_channels(), Err(Unconfigured), "get_channels");
+    assert_eq!(peer.get_remote_address(), Err(Unconfigured), "address");
+    assert_eq!(peer.get_remote_port(), Err(Unconfigured), "port");
+
+    // None of the calls above revived it.
+    assert!(!peer.is_active(), "is_active after the calls");
+    assert_eq!(peer.get_state(), PeerState::Disconnected);
 }
