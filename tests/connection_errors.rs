@@ -1020,22 +1020,8 @@ fn as_raw_fd_is_minus_one_without_a_host_and_the_bound_socket_with_one() {
 }
 
 #[test]
-fn error_codes_are_godots() {
-    let table = [
-        (Error::Failed, 1),
-        (Error::Unavailable, 2),
-        (Error::Unconfigured, 3),
-        (Error::OutOfMemory, 6),
-        (Error::CantCreate, 20),
-        (Error::AlreadyInUse, 22),
-        (Error::CantResolve, 26),
-        (Error::InvalidParameter, 31),
-        (Error::Busy, 44),
-        (Error::Bug, 47),
-    ];
-    for (error, code) in table {
-        assert_eq!(error.code(), code, "{error:?}");
-    }
+fn host_statistic_values_are_godots() {
+    // Error's codes are pinned by the unit test next to the enum (src/error.rs).
     assert_eq!(HostStatistic::TotalSentData as i32, 0);
     assert_eq!(HostStatistic::TotalSentPackets as i32, 1);
     assert_eq!(HostStatistic::TotalReceivedData as i32, 2);

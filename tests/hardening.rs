@@ -6,37 +6,15 @@
 //! process-wide setting.
 
 mod common;
+#[path = "common/enet_alloc.rs"]
+mod enet_alloc;
 
 use common::Pump;
 use enet::{Connection, Event, PacketPeer, Verdict};
-use std::ffi::c_void;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, Once};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Bytes ENet currently holds from its allocator.
-static ENET_BYTES: AtomicUsize = AtomicUsize::new(0);
-
-unsafe extern "C" fn counting_malloc(size: usize) -> *mut c_void {
-    // SAFETY: plain libc allocation; the usable size is what free will subtract.
-    unsafe {
-        let memory = libc::malloc(size);
-        if !memory.is_null() {
-            ENET_BYTES.fetch_add(libc::malloc_usable_size(memory), Ordering::Relaxed);
-        }
-        memory
-    }
-}
-
-unsafe extern "C" fn counting_free(memory: *mut c_void) {
-    // SAFETY: `memory` came from counting_malloc (or is null); libc::free accepts both.
-    unsafe {
-        if !memory.is_null() {
-            ENET_BYTES.fetch_sub(libc::malloc_usable_size(memory), Ordering::Relaxed);
-        }
-        libc::free(memory);
-    }
-}
 
 /// Serialises the tests of this binary: they share the process-wide allocation counter.
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -47,20 +25,7 @@ fn count_enet_allocations() -> std::sync::MutexGuard<'static, ()> {
     let serial = SERIAL
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        let callbacks = enet_sys::ENetCallbacks {
-            malloc: Some(counting_malloc),
-            free: Some(counting_free),
-            no_memory: None,
-        };
-        // SAFETY: called once, before any host exists in this test binary; the callbacks are a
-        // matched malloc/free pair over libc (blocks from plain malloc are freed correctly too).
-        let rc = unsafe {
-            enet_sys::enet_initialize_with_callbacks((1 << 16) | (3 << 8) | 18, &callbacks)
-        };
-        assert_eq!(rc, 0);
-    });
+    enet_alloc::install();
     serial
 }
 
@@ -113,7 +78,7 @@ fn bitmap_bomb_growth(hardened: bool) -> usize {
     let (server, client, to_client, _to_server, header) = pair_with_client_header(4);
     server.set_hardening_enabled(hardened).unwrap();
     let port = i32::from(server.get_local_port().unwrap());
-    let before = ENET_BYTES.load(Ordering::Relaxed);
+    let before = enet_alloc::bytes();
     for start in 1..=200u16 {
         client
             .socket_send("127.0.0.1", port, &bitmap_bomb(header, start))
@@ -139,7 +104,7 @@ fn bitmap_bomb_growth(hardened: bool) -> usize {
         datagrams >= 200,
         "the server received the attack ({datagrams} datagrams)"
     );
-    let grown = ENET_BYTES.load(Ordering::Relaxed).saturating_sub(before);
+    let grown = enet_alloc::bytes().saturating_sub(before);
     assert!(to_client.is_active(), "the attacker stays connected");
     grown
 }

@@ -6,12 +6,13 @@
 //! test the OS more than ENet). Own test binary: it counts ENet's allocations process-wide.
 
 mod common;
+#[path = "common/enet_alloc.rs"]
+mod enet_alloc;
 
 use enet::{Connection, Event, PacketPeer};
 use enet_sys as sys;
 use std::collections::HashSet;
 use std::ffi::c_void;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 const PEERS: usize = 4095;
@@ -20,29 +21,6 @@ const CYCLES: usize = 3;
 /// Connections started per wave: a burst of thousands of CONNECTs at once overflows the socket
 /// buffers and those handshakes time out, so legitimate clients arrive in waves.
 const WAVE: usize = 256;
-
-static ENET_BYTES: AtomicUsize = AtomicUsize::new(0);
-
-unsafe extern "C" fn counting_malloc(size: usize) -> *mut c_void {
-    // SAFETY: plain libc allocation; free subtracts the same usable size.
-    unsafe {
-        let memory = libc::malloc(size);
-        if !memory.is_null() {
-            ENET_BYTES.fetch_add(libc::malloc_usable_size(memory), Ordering::Relaxed);
-        }
-        memory
-    }
-}
-
-unsafe extern "C" fn counting_free(memory: *mut c_void) {
-    // SAFETY: `memory` is null or came from counting_malloc.
-    unsafe {
-        if !memory.is_null() {
-            ENET_BYTES.fetch_sub(libc::malloc_usable_size(memory), Ordering::Relaxed);
-        }
-        libc::free(memory);
-    }
-}
 
 /// A raw C ENet client host with many peers.
 struct RawClient(*mut sys::ENetHost);
@@ -125,16 +103,7 @@ impl Drop for RawClient {
 
 #[test]
 fn the_maximum_4095_peers_connect_exchange_and_disconnect_for_several_cycles_without_leaks() {
-    let callbacks = sys::ENetCallbacks {
-        malloc: Some(counting_malloc),
-        free: Some(counting_free),
-        no_memory: None,
-    };
-    // SAFETY: the only test of this binary; set before any host exists.
-    assert_eq!(
-        unsafe { sys::enet_initialize_with_callbacks((1 << 16) | (3 << 8) | 18, &callbacks) },
-        0
-    );
+    enet_alloc::install();
 
     let server = Connection::new();
     server
@@ -144,7 +113,7 @@ fn the_maximum_4095_peers_connect_exchange_and_disconnect_for_several_cycles_wit
     let clients: Vec<RawClient> = (0..CLIENT_HOSTS)
         .map(|_| RawClient::new(PEERS.div_ceil(CLIENT_HOSTS)))
         .collect();
-    let baseline = ENET_BYTES.load(Ordering::Relaxed);
+    let baseline = enet_alloc::bytes();
     let mut all_handles: Vec<PacketPeer> = Vec::new();
 
     for cycle in 0..CYCLES {
@@ -215,7 +184,7 @@ fn the_maximum_4095_peers_connect_exchange_and_disconnect_for_several_cycles_wit
         "handles never repeat"
     );
     assert_eq!(
-        ENET_BYTES.load(Ordering::Relaxed),
+        enet_alloc::bytes(),
         baseline,
         "ENet holds exactly what it held before the cycles"
     );
