@@ -14,8 +14,6 @@ use enet::{Connection, Event, PacketPeer, Verdict};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// Bytes ENet currently holds from its allocator.
-
 /// Serialises the tests of this binary: they share the process-wide allocation counter.
 static SERIAL: Mutex<()> = Mutex::new(());
 
