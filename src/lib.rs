@@ -8,6 +8,7 @@
 //! |---|---|
 //! | `ENetConnection` | [`Connection`] |
 //! | `ENetPacketPeer` | [`PacketPeer`] |
+//! | `ENetMultiplayerPeer` | [`MultiplayerPeer`] (signals: [`MultiplayerEvent`]) |
 //! | `ENetConnection.service()` array | [`Event`] |
 //! | `@GlobalScope.Error` | [`Error`] |
 //!
@@ -24,6 +25,7 @@ mod error;
 mod event;
 mod hardening;
 mod host;
+mod multiplayer_peer;
 mod packet;
 mod packet_peer;
 
@@ -32,6 +34,7 @@ pub use compress::CompressionMode;
 pub use connection::{Connection, HostStatistic};
 pub use error::{Error, Result};
 pub use event::{Event, EventType};
+pub use multiplayer_peer::{ConnectionStatus, MultiplayerEvent, MultiplayerPeer, TransferMode};
 pub use packet::Packet;
 pub use packet_peer::{PacketPeer, PeerState, PeerStatistic, PeerTraffic};
 
@@ -44,4 +47,5 @@ const _: () = {
     send_and_sync::<Packet>();
     send_and_sync::<Event>();
     send_and_sync::<Error>();
+    send_and_sync::<MultiplayerPeer>();
 };
