@@ -511,6 +511,11 @@ impl MultiplayerPeer {
     /// An ENet failure on a server or client host closes the peer, as in Godot (status
     /// `Disconnected`; the events gathered so far are still returned).
     ///
+    /// **Deviation:** poll ends by flushing its hosts, so what servicing queued (acknowledgements,
+    /// among them the one that completes a client's handshake) leaves now rather than at the next
+    /// poll. Godot sends it one poll later: a Godot client that stops polling right after
+    /// connecting is never seen by the server.
+    ///
     /// [`Error::Unconfigured`] if not active (Godot: error print).
     #[must_use = "the events are Godot's peer_connected/peer_disconnected signals"]
     pub fn poll(&mut self) -> Result<Vec<MultiplayerEvent>> {
@@ -600,6 +605,8 @@ impl MultiplayerPeer {
         refusal.notify(host, Self::DISCONNECT_REFUSED);
         if failed {
             self.close_session();
+        } else {
+            let _ = host.flush();
         }
     }
 
@@ -638,6 +645,8 @@ impl MultiplayerPeer {
         }
         if close {
             self.close_session();
+        } else {
+            let _ = host.flush();
         }
     }
 
@@ -665,6 +674,7 @@ impl MultiplayerPeer {
                 }
                 next = host.check_events();
             }
+            let _ = host.flush();
         }
         for id in dropped {
             hosts.remove(&id);

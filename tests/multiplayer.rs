@@ -237,6 +237,26 @@ fn server_is_1_clients_pick_their_ids_and_signals_come_in_order() {
 }
 
 #[test]
+fn the_server_sees_a_client_that_stops_polling_once_connected() {
+    let mut world = World::default();
+    let (server, port) = server(4, 0);
+    world.add(server);
+    let mut client = client(port);
+    let start = Instant::now();
+    let mut events = Vec::new();
+    while client.get_connection_status() != ConnectionStatus::Connected {
+        assert!(start.elapsed() < DEADLINE);
+        events.extend(client.poll().unwrap());
+        world.step();
+    }
+    assert_eq!(events, [PeerConnected(1)]);
+    // The poll that saw the server's answer flushed the acknowledgement completing the
+    // handshake: the client need not poll again for the server to accept it.
+    let id = client.get_unique_id().unwrap();
+    world.until("accepted", |w| w.log[0] == [PeerConnected(id)]);
+}
+
+#[test]
 fn server_broadcasts_excludes_and_targets() {
     let (mut world, ids) = server_with_clients(3);
     let server = &mut world.mp[0];
