@@ -567,11 +567,14 @@ impl MultiplayerPeer {
         let Mode::Server { host, ids, refusal } = &mut self.mode else {
             return;
         };
-        let mut next = host.service(0);
-        let failed = loop {
-            match next {
-                Ok(Event::None) => break false,
-                Err(_) => break true,
+        let mut failed = false;
+        for event in drain(host) {
+            match event {
+                Ok(Event::None) => {}
+                Err(_) => {
+                    failed = true;
+                    break;
+                }
                 Ok(Event::Connect { peer, data }) => {
                     match admit(data, self.refuse_new_connections, &self.peers) {
                         Ok(id) => {
@@ -600,8 +603,7 @@ impl MultiplayerPeer {
                     }
                 },
             }
-            next = host.check_events();
-        };
+        }
         refusal.notify(host, Self::DISCONNECT_REFUSED);
         if failed {
             self.close_session();
@@ -616,10 +618,9 @@ impl MultiplayerPeer {
         };
         let mut close = !self.peers.contains_key(&Self::TARGET_PEER_SERVER);
         if !close {
-            let mut next = host.service(0);
-            loop {
-                match next {
-                    Ok(Event::None) => break,
+            for event in drain(host) {
+                match event {
+                    Ok(Event::None) => {}
                     Ok(Event::Connect { .. }) => {
                         self.connection_status = ConnectionStatus::Connected;
                         events.push(MultiplayerEvent::PeerConnected(Self::TARGET_PEER_SERVER));
@@ -640,7 +641,6 @@ impl MultiplayerPeer {
                         store(&mut self.incoming, &peer, Self::TARGET_PEER_SERVER, channel)
                     }
                 }
-                next = host.check_events();
             }
         }
         if close {
@@ -656,10 +656,9 @@ impl MultiplayerPeer {
         };
         let mut dropped = Vec::new();
         for (&id, host) in hosts.iter() {
-            let mut next = host.service(0);
-            loop {
-                match next {
-                    Ok(Event::None) => break,
+            for event in drain(host) {
+                match event {
+                    Ok(Event::None) => {}
                     // A mesh connection carries exactly one peer: refuse anyone else.
                     Ok(Event::Connect { peer, .. }) => {
                         let _ = peer.peer_disconnect_now(Self::DISCONNECT_REFUSED);
@@ -672,7 +671,6 @@ impl MultiplayerPeer {
                         break;
                     }
                 }
-                next = host.check_events();
             }
             let _ = host.flush();
         }
@@ -1016,6 +1014,20 @@ fn enet_channel_and_flags(mode: TransferMode, transfer_channel: i32) -> Result<(
         _ => return Err(Error::InvalidParameter),
     };
     Ok((channel, mode.enet_flags()))
+}
+
+/// Godot's servicing loop over one host: one non-blocking `service(0)`, then the events ENet
+/// already queued (`check_events`), until there is none (`Event::None` is never yielded).
+fn drain(host: &Connection) -> impl Iterator<Item = Result<Event>> + '_ {
+    let mut first = true;
+    std::iter::from_fn(move || {
+        let next = if std::mem::take(&mut first) {
+            host.service(0)
+        } else {
+            host.check_events()
+        };
+        (!matches!(next, Ok(Event::None))).then_some(next)
+    })
 }
 
 /// Moves the packet a RECEIVE event queued on `peer` into the FIFO.

@@ -734,7 +734,7 @@ fn close_discards_queued_packets_and_undelivered_events() {
     assert_eq!(world.mp[0].get_available_packet_count(), 0);
     assert_eq!(world.mp[0].get_packet().unwrap_err(), Error::Unavailable);
 
-    let (a, b) = linked(1, 2);
+    let (a, b) = linked(2);
     let mut mesh = MultiplayerPeer::new();
     mesh.create_mesh(1).unwrap();
     mesh.add_mesh_peer(2, a).unwrap();
@@ -937,7 +937,7 @@ fn linked_with_slots(dialer_id: u32, slots: i32) -> (Connection, Connection, i32
     (listener, dialer, port)
 }
 
-fn linked(_listener_id: u32, dialer_id: u32) -> (Connection, Connection) {
+fn linked(dialer_id: u32) -> (Connection, Connection) {
     let (listener, dialer, _) = linked_with_slots(dialer_id, 1);
     (listener, dialer)
 }
@@ -955,8 +955,8 @@ fn a_mesh_of_three_routes_by_id() {
     }
     // The a–b link's listener has a spare slot, to show strangers are refused.
     let (ab_a, ab_b, ab_port) = linked_with_slots(b as u32, 2);
-    let (ac_a, ac_c) = linked(a as u32, c as u32);
-    let (bc_b, bc_c) = linked(b as u32, c as u32);
+    let (ac_a, ac_c) = linked(c as u32);
+    let (bc_b, bc_c) = linked(c as u32);
     world.mp[0].add_mesh_peer(b, ab_a).unwrap();
     world.mp[0].add_mesh_peer(c, ac_a).unwrap();
     world.mp[1].add_mesh_peer(a, ab_b).unwrap();
@@ -1146,7 +1146,7 @@ fn error_codes_of_every_method_match_godot() {
     let mut mesh = MultiplayerPeer::new();
     mesh.create_mesh(1).unwrap();
     assert_eq!(mesh.get_host().unwrap_err(), Error::Unavailable);
-    let (link, other_end) = linked(1, 2);
+    let (link, other_end) = linked(2);
     let (error, link) = mesh.add_mesh_peer(0, link).unwrap_err();
     assert_eq!(error, Error::InvalidParameter);
     let (error, _) = mesh.add_mesh_peer(2, Connection::new()).unwrap_err();
@@ -1159,7 +1159,7 @@ fn error_codes_of_every_method_match_godot() {
     let (error, _) = mesh.add_mesh_peer(2, dialing).unwrap_err();
     assert_eq!(error, Error::InvalidParameter, "peer still connecting");
     mesh.add_mesh_peer(2, link).unwrap();
-    let (link2, _other_end2) = linked(1, 2);
+    let (link2, _other_end2) = linked(2);
     let (error, _) = mesh.add_mesh_peer(2, link2).unwrap_err();
     assert_eq!(error, Error::AlreadyInUse);
     assert_eq!(mesh.poll(), Ok(vec![PeerConnected(2)]));

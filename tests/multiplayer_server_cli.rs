@@ -169,13 +169,10 @@ fn prints_connections_and_echoes_in_the_same_mode_and_channel() {
 #[test]
 fn refuse_tells_clients_at_once() {
     let (mut server, port) = Server::start(&["--refuse", "--port", "0"]);
-    let (connection, _) = {
-        let connection = common::client();
-        let peer = connection
-            .connect_to_host("127.0.0.1", port, 0, 1234)
-            .unwrap();
-        (connection, peer)
-    };
+    let connection = common::client();
+    connection
+        .connect_to_host("127.0.0.1", port, 0, 1234)
+        .unwrap();
     let start = Instant::now();
     let event = loop {
         assert!(start.elapsed() < DEADLINE);
