@@ -12,6 +12,7 @@ use crate::hardening;
 use enet_sys as sys;
 use std::cell::Cell;
 use std::ffi::c_int;
+use std::mem::{offset_of, size_of};
 use std::net::SocketAddr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -31,8 +32,10 @@ pub type InterceptFn = dyn FnMut(SocketAddr, &[u8]) -> Verdict + Send;
 /// Per-host datagram filter run by the trampoline.
 pub(crate) struct Filter {
     /// Drop every datagram addressed to "no peer yet" (peer id 0xFFF): those carry CONNECT
-    /// commands, so new connections are refused before ENet allocates a slot.
+    /// commands, so new connections are refused before ENet allocates a slot. A readable CONNECT
+    /// is answered at once with a DISCONNECT carrying `refusal_data`.
     pub(crate) refusing: bool,
+    pub(crate) refusal_data: u32,
     /// Apply the [`hardening`] fixes (on unless a test turns them off to show the defects).
     pub(crate) hardened: bool,
     pub(crate) user: Option<Box<InterceptFn>>,
@@ -42,6 +45,7 @@ impl Default for Filter {
     fn default() -> Self {
         Filter {
             refusing: false,
+            refusal_data: 0,
             hardened: true,
             user: None,
         }
@@ -50,9 +54,6 @@ impl Default for Filter {
 
 impl Filter {
     fn judge(&mut self, from: SocketAddr, datagram: &[u8]) -> Verdict {
-        if self.refusing && is_new_connection(datagram) {
-            return Verdict::Drop;
-        }
         match self.user.as_mut() {
             Some(user) => user(from, datagram),
             None => Verdict::Pass,
@@ -60,13 +61,15 @@ impl Filter {
     }
 }
 
+const PEER_ID_MASK: u16 = sys::ENET_PROTOCOL_MAXIMUM_PEER_ID as u16;
+
 /// True for datagrams sent to peer id 0xFFF ("no peer yet"): ENet only acts on CONNECT in those.
 fn is_new_connection(datagram: &[u8]) -> bool {
     let peer_id = match datagram {
         [hi, lo, ..] => u16::from_be_bytes([*hi, *lo]),
         _ => return false,
     };
-    peer_id & sys::ENET_PROTOCOL_MAXIMUM_PEER_ID as u16 == sys::ENET_PROTOCOL_MAXIMUM_PEER_ID as u16
+    peer_id & PEER_ID_MASK == PEER_ID_MASK
 }
 
 thread_local! {
@@ -119,7 +122,12 @@ pub(crate) unsafe extern "C" fn intercept(
         )
     };
     let verdict = catch_unwind(AssertUnwindSafe(|| {
-        // SAFETY: `host` is live and `datagram` is its received datagram (see above).
+        if filter.refusing && is_new_connection(datagram) {
+            // SAFETY: `host` is live and `datagram` is its received datagram (see above).
+            unsafe { answer_refused(host, datagram, filter.refusal_data) };
+            return Verdict::Drop;
+        }
+        // SAFETY: as above.
         if filter.hardened
             && unsafe { commands_of(host, datagram) }
                 .is_some_and(hardening::has_invalid_unreliable_fragment)
@@ -183,6 +191,77 @@ unsafe fn commands_of<'h>(host: *mut sys::ENetHost, datagram: &'h [u8]) -> Optio
     (size > 0 && size <= scratch.len()).then(|| &scratch[..size])
 }
 
+/// If `commands` is exactly one CONNECT command, its `outgoingPeerID` (the peer id the client wants
+/// replies addressed to) and its raw `connectID`.
+fn connect_request(commands: &[u8]) -> Option<(u16, [u8; 4])> {
+    type Connect = sys::ENetProtocolConnect;
+    let command = u32::from(*commands.first()?) & sys::ENET_PROTOCOL_COMMAND_MASK;
+    if command != sys::ENET_PROTOCOL_COMMAND_CONNECT || commands.len() != size_of::<Connect>() {
+        return None;
+    }
+    let at = offset_of!(Connect, outgoingPeerID);
+    let peer_id = u16::from_be_bytes([commands[at], commands[at + 1]]) & PEER_ID_MASK;
+    let at = offset_of!(Connect, connectID);
+    Some((peer_id, commands[at..at + 4].try_into().ok()?))
+}
+
+/// The datagram `enet_peer_disconnect_now(data)` sends to a client still connecting: a 2-byte
+/// header addressed to its `peer_id` (no sent time), a checksum slot when `checksummed`, then one
+/// unsequenced DISCONNECT on channel 0xFF carrying `data`. A connecting client accepts it without a
+/// session check, moves to ZOMBIE and reports a DISCONNECT event with `data`.
+fn refusal_notice(peer_id: u16, checksummed: bool, data: u32) -> ([u8; 14], usize) {
+    let mut notice = [0u8; 14];
+    notice[..2].copy_from_slice(&peer_id.to_be_bytes());
+    let at = if checksummed { 6 } else { 2 };
+    let command =
+        sys::ENET_PROTOCOL_COMMAND_DISCONNECT | sys::ENET_PROTOCOL_COMMAND_FLAG_UNSEQUENCED;
+    notice[at] = command as u8;
+    notice[at + 1] = 0xFF;
+    notice[at + 4..at + 8].copy_from_slice(&data.to_be_bytes());
+    (notice, at + 8)
+}
+
+/// Answers a refused CONNECT at once, from the host's socket to its sender, so the client learns
+/// within one round trip instead of waiting for ENet's timeout. Datagrams that are not a readable
+/// CONNECT get no answer.
+///
+/// # Safety
+/// As [`commands_of`].
+unsafe fn answer_refused(host: *mut sys::ENetHost, datagram: &[u8], data: u32) {
+    // SAFETY: the caller's contract.
+    let Some((peer_id, connect_id)) =
+        unsafe { commands_of(host, datagram) }.and_then(connect_request)
+    else {
+        return;
+    };
+    // SAFETY: plain field reads of the live host.
+    let (checksum, socket) = unsafe { ((*host).checksum, (*host).socket) };
+    let (mut notice, len) = refusal_notice(peer_id, checksum.is_some(), data);
+    let mut buffer = sys::ENetBuffer {
+        data: notice.as_mut_ptr().cast(),
+        dataLength: len,
+    };
+    if let Some(checksum) = checksum {
+        // As ENet does: the checksum covers the datagram with the peer's connectID in its slot.
+        notice[2..6].copy_from_slice(&connect_id);
+        // SAFETY: the host's checksum callback reads the one buffer, valid for the call.
+        let sum = unsafe { checksum(&buffer, 1) };
+        notice[2..6].copy_from_slice(&sum.to_ne_bytes());
+        buffer.data = notice.as_mut_ptr().cast();
+    }
+    // SAFETY: a live socket; receivedAddress is the sender of the datagram being judged; the
+    // buffer describes `notice`, which outlives the call. A failed send is ignored: the client
+    // retransmits its CONNECT and is answered again.
+    unsafe {
+        sys::enet_socket_send(
+            socket,
+            std::ptr::addr_of!((*host).receivedAddress),
+            &buffer,
+            1,
+        )
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,14 +275,43 @@ mod tests {
         assert!(!is_new_connection(&[0x0F]));
     }
 
+    /// A CONNECT command as ENet 1.3 sends it (48 bytes), with `outgoing_peer_id`.
+    fn connect_command(outgoing_peer_id: u16) -> Vec<u8> {
+        let mut command = vec![0x82, 0xFF, 0x00, 0x01];
+        command.extend_from_slice(&outgoing_peer_id.to_be_bytes());
+        command.resize(size_of::<sys::ENetProtocolConnect>(), 0);
+        let at = offset_of!(sys::ENetProtocolConnect, connectID);
+        command[at..at + 4].copy_from_slice(&[9, 8, 7, 6]);
+        command
+    }
+
     #[test]
-    fn refusing_filter_drops_connects_and_passes_the_rest() {
-        let mut filter = Filter {
-            refusing: true,
-            ..Filter::default()
-        };
-        let from: SocketAddr = "127.0.0.1:1".parse().unwrap();
-        assert_eq!(filter.judge(from, &[0x8F, 0xFF, 0, 0]), Verdict::Drop);
-        assert_eq!(filter.judge(from, &[0x80, 0x00, 0, 0]), Verdict::Pass);
+    fn reads_the_peer_id_and_connect_id_of_a_connect() {
+        assert_eq!(
+            connect_request(&connect_command(7)),
+            Some((7, [9, 8, 7, 6]))
+        );
+    }
+
+    #[test]
+    fn ignores_what_is_not_a_lone_connect() {
+        let mut longer = connect_command(7);
+        longer.push(0);
+        let mut not_connect = connect_command(7);
+        not_connect[0] = 0x84;
+        for commands in [longer, not_connect, Vec::new()] {
+            assert_eq!(connect_request(&commands), None, "{commands:02x?}");
+        }
+    }
+
+    #[test]
+    fn refusal_notice_is_an_unsequenced_disconnect_with_the_data() {
+        let (notice, len) = refusal_notice(3, false, 0x0102_0304);
+        assert_eq!(&notice[..len], [0x00, 0x03, 0x44, 0xFF, 0, 0, 1, 2, 3, 4]);
+        let (notice, len) = refusal_notice(3, true, 5);
+        assert_eq!(
+            &notice[..len],
+            [0x00, 0x03, 0, 0, 0, 0, 0x44, 0xFF, 0, 0, 0, 0, 0, 5]
+        );
     }
 }

@@ -324,12 +324,21 @@ impl Connection {
     }
 
     /// While `refuse` is true, datagrams that open new connections are dropped before ENet sees
-    /// them, so no peer slot is allocated; established peers are unaffected.
+    /// them, so no peer slot is allocated, and each refused client is answered at once with an
+    /// ENet DISCONNECT carrying the [refusal data](Self::set_refusal_data) (so it learns within one
+    /// round trip instead of waiting out ENet's connect timeout). Established peers are
+    /// unaffected.
     ///
     /// Deviation: in Godot this acts only on DTLS hosts (and errors over a system ENet); here it
     /// works on every host.
     pub fn refuse_new_connections(&self, refuse: bool) -> Result<()> {
         self.with_host(|host| host.filter.refusing = refuse)
+    }
+
+    /// Sets the `data` of the DISCONNECT that answers refused connections (default 0); the client
+    /// sees it in its [`Event::Disconnect`].
+    pub fn set_refusal_data(&self, data: u32) -> Result<()> {
+        self.with_host(|host| host.filter.refusal_data = data)
     }
 
     /// Returns a host traffic counter and resets it to 0.

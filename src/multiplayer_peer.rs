@@ -18,8 +18,6 @@
 //!
 //! [`generate_unique_id`]: MultiplayerPeer::generate_unique_id
 
-mod refusal;
-
 use crate::address;
 use crate::connection::Connection;
 use crate::error::{Error, Result};
@@ -27,7 +25,6 @@ use crate::event::Event;
 use crate::packet::Packet;
 use crate::packet_peer::{PacketPeer, PeerState};
 use enet_sys as sys;
-use refusal::Refusal;
 use std::collections::hash_map::RandomState;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::hash::BuildHasher;
@@ -126,7 +123,6 @@ enum Mode {
         host: Connection,
         /// The id of each accepted client's peer (Godot's `_net_id` metadata).
         ids: HashMap<PacketPeer, i32>,
-        refusal: Refusal,
     },
     Client {
         host: Connection,
@@ -325,11 +321,10 @@ impl MultiplayerPeer {
             in_bandwidth,
             out_bandwidth,
         )?;
-        let refusal = Refusal::install(&host)?;
+        host.set_refusal_data(Self::DISCONNECT_REFUSED)?;
         self.mode = Mode::Server {
             host,
             ids: HashMap::new(),
-            refusal,
         };
         self.unique_id = Self::TARGET_PEER_SERVER;
         self.connection_status = ConnectionStatus::Connected;
@@ -564,7 +559,7 @@ impl MultiplayerPeer {
     }
 
     fn poll_server(&mut self, events: &mut Vec<MultiplayerEvent>) {
-        let Mode::Server { host, ids, refusal } = &mut self.mode else {
+        let Mode::Server { host, ids } = &mut self.mode else {
             return;
         };
         let mut failed = false;
@@ -604,7 +599,6 @@ impl MultiplayerPeer {
                 },
             }
         }
-        refusal.notify(host, Self::DISCONNECT_REFUSED);
         if failed {
             self.close_session();
         } else {
@@ -832,13 +826,15 @@ impl MultiplayerPeer {
     ///
     /// **Deviation:** Godot resets refused peers silently (the client waits for ENet's timeout,
     /// 5–30 s). Here a CONNECT arriving while refusing is dropped before ENet allocates a slot
-    /// and answered with the DISCONNECT straight from the server's socket; a handshake already in
+    /// and answered with the DISCONNECT straight from the server's socket
+    /// ([`Connection::refuse_new_connections`]); a handshake already in
     /// progress when refusing starts is refused at its CONNECT event with
     /// [`PacketPeer::peer_disconnect_now`], which frees the slot at once.
     pub fn set_refuse_new_connections(&mut self, enable: bool) {
         self.refuse_new_connections = enable;
-        if let Mode::Server { refusal, .. } = &self.mode {
-            refusal.set(enable);
+        if let Mode::Server { host, .. } = &self.mode {
+            // Only fails without a host, which a server always has.
+            let _ = host.refuse_new_connections(enable);
         }
     }
 

@@ -351,7 +351,30 @@ fn peer_disconnect_data_reaches_the_remotes_disconnect_event() {
 // refuse_new_connections
 
 #[test]
-fn refusing_new_connections_times_new_clients_out_while_existing_peers_keep_talking() {
+fn a_refused_client_is_answered_when_checksums_are_on() {
+    let (server, port) = common::server(4, 0);
+    let client = common::client();
+    for host in [&server, &client] {
+        host.set_checksum_enabled(true).unwrap();
+    }
+    server.refuse_new_connections(true).unwrap();
+    server.set_refusal_data(5).unwrap();
+    let to_server = client.connect_to_host("127.0.0.1", port, 2, 0).unwrap();
+    let refused_at = std::time::Instant::now();
+    let mut pump = Pump::new(&[&server, &client]);
+    assert_eq!(
+        pump.next(1),
+        Event::Disconnect {
+            peer: to_server,
+            data: 5
+        }
+    );
+    assert!(refused_at.elapsed() < std::time::Duration::from_secs(4));
+    assert_eq!(pump.pending(0), vec![]);
+}
+
+#[test]
+fn refusing_new_connections_answers_new_clients_at_once_while_existing_peers_keep_talking() {
     let (server, port) = common::server(4, 0);
     let (a, b, c) = (common::client(), common::client(), common::client());
     let a_to_server = a.connect_to_host("127.0.0.1", port, 2, 1).unwrap();
@@ -366,18 +389,21 @@ fn refusing_new_connections_times_new_clients_out_while_existing_peers_keep_talk
     assert!(matches!(pump.next(1), Event::Connect { .. }));
 
     server.refuse_new_connections(true).unwrap();
+    server.set_refusal_data(77).unwrap();
     let b_to_server = b.connect_to_host("127.0.0.1", port, 2, 2).unwrap();
-    b_to_server.set_timeout(1, 200, 500).unwrap();
+    let refused_at = std::time::Instant::now();
     a_to_server.send(0, b"from a", R).unwrap();
     to_a.send(1, b"to a", R).unwrap();
     assert_eq!(
         pump.next(2),
         Event::Disconnect {
             peer: b_to_server.clone(),
-            data: 0
+            data: 77
         },
-        "b is never answered and times out"
+        "b is answered with the refusal data"
     );
+    // ENet's own connect timeout is at least 5 s: the answer came from the server.
+    assert!(refused_at.elapsed() < std::time::Duration::from_secs(4));
     assert_eq!(
         pump.next(1),
         Event::Receive {
