@@ -57,7 +57,7 @@ typedef struct _ENetPlatformAddressTableStats
     to themselves, except 0.0.0.0, which converts to ENET_PLATFORM_HOST_ANY_IPV4; "::" converts
     to ENET_HOST_ANY.
     @returns 0 on success; -1 for another family, a short length, an IPv4 address inside
-    240.0.0.0/4, or a full table with nothing evictable. */
+    240.0.0.0/4 (other than 255.255.255.255), or a full table with nothing evictable. */
 ENET_API int enet_platform_address_from_sockaddr (ENetAddress * address, const struct sockaddr * sockaddr, socklen_t length);
 
 /** Converts an ENetAddress back to a socket address: sockaddr_in for IPv4 (0.0.0.0 for

@@ -571,7 +571,7 @@ ipv4_to_address (enet_uint32 networkOrder, ENetAddress * address)
 {
     enet_uint32 hostOrder = ENET_NET_TO_HOST_32 (networkOrder);
 
-    if (ipv4_is_reserved (hostOrder))
+    if (ipv4_is_reserved (hostOrder) && hostOrder != 0xFFFFFFFFu)
       return -1;
 
     address -> host = hostOrder == 0 ? ENET_PLATFORM_HOST_ANY_IPV4 : networkOrder;

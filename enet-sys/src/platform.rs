@@ -68,7 +68,7 @@ extern "C" {
     /// mapping an IPv6 address into the table. IPv4 and IPv4-mapped addresses convert to
     /// themselves, except `0.0.0.0` → [`ENET_PLATFORM_HOST_ANY_IPV4`]; `::` converts to
     /// `ENET_HOST_ANY`. Returns 0, or -1 for another family, a short `length`, an IPv4 address
-    /// inside 240.0.0.0/4, or a full table with nothing evictable.
+    /// inside 240.0.0.0/4 (other than 255.255.255.255), or a full table with nothing evictable.
     pub fn enet_platform_address_from_sockaddr(
         address: *mut ENetAddress,
         sockaddr: *const libc::sockaddr,
