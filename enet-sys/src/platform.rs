@@ -22,6 +22,9 @@
 //! The raw functions are declared by hand (bindgen covers upstream's headers only); the safe
 //! functions below wrap them for [`core::net`] addresses.
 
+// Hand-written, unlike the generated bindings the crate-level `allow(clippy::all)` is for.
+#![warn(clippy::all)]
+
 use crate::{ENetAddress, ENetSocket};
 use core::ffi::c_int;
 use core::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};

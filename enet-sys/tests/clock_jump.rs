@@ -27,8 +27,11 @@ fn take_turn() -> MutexGuard<'static, ()> {
 }
 
 /// Interposes libc's `gettimeofday`.
+///
+/// # Safety
+/// As libc's: `tv` is null or valid for writes, `tz` is null or valid.
 #[no_mangle]
-pub extern "C" fn gettimeofday(tv: *mut libc::timeval, tz: *mut c_void) -> c_int {
+pub unsafe extern "C" fn gettimeofday(tv: *mut libc::timeval, tz: *mut c_void) -> c_int {
     // SAFETY: the raw system call with the caller's pointers, as libc's wrapper makes it.
     let rc = unsafe { libc::syscall(libc::SYS_gettimeofday, tv, tz) } as c_int;
     if rc == 0 && !tv.is_null() {
@@ -43,8 +46,11 @@ pub extern "C" fn gettimeofday(tv: *mut libc::timeval, tz: *mut c_void) -> c_int
 }
 
 /// Interposes libc's `clock_gettime`.
+///
+/// # Safety
+/// As libc's: `ts` is null or valid for writes.
 #[no_mangle]
-pub extern "C" fn clock_gettime(clock: libc::clockid_t, ts: *mut libc::timespec) -> c_int {
+pub unsafe extern "C" fn clock_gettime(clock: libc::clockid_t, ts: *mut libc::timespec) -> c_int {
     // SAFETY: the raw system call with the caller's arguments, as libc's wrapper makes it.
     let rc = unsafe { libc::syscall(libc::SYS_clock_gettime, clock, ts) } as c_int;
     let wall = clock == libc::CLOCK_REALTIME || clock == libc::CLOCK_REALTIME_COARSE;
