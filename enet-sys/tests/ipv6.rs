@@ -313,10 +313,8 @@ fn address_text_functions_cover_both_families() {
     let name = CString::new("localhost").expect("no NUL");
     let mut resolved = ipv4([0, 0, 0, 0], 0);
     // SAFETY: both pointers are valid for the call.
-    assert_eq!(
-        unsafe { enet_address_set_host(&mut resolved, name.as_ptr()) },
-        0
-    );
+    let rc = unsafe { enet_address_set_host(&mut resolved, name.as_ptr()) };
+    assert_eq!(rc, 0);
     assert_eq!(
         Ipv4Addr::from(resolved.host.to_ne_bytes()),
         Ipv4Addr::LOCALHOST

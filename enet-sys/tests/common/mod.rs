@@ -50,10 +50,8 @@ impl Host {
     pub fn local_address(&self) -> ENetAddress {
         let mut address = ipv4([0, 0, 0, 0], 0);
         // SAFETY: the socket is live; address is a valid out-pointer.
-        assert_eq!(
-            unsafe { enet_socket_get_address(self.socket(), &mut address) },
-            0
-        );
+        let rc = unsafe { enet_socket_get_address(self.socket(), &mut address) };
+        assert_eq!(rc, 0);
         address
     }
 
