@@ -383,7 +383,9 @@ slot_allocate (uint64_t now)
         if (table.lists [LIST_PROBATION].head != NIL)
           entry_evict (table.lists [LIST_PROBATION].head);
         else
-        if (oldest != NIL && now - table.entries [oldest].lastUsed >= ENET_PLATFORM_ADDRESS_IDLE_TIMEOUT)
+        /* `now` was read before the lock, so another thread may have stamped a later time. */
+        if (oldest != NIL && now >= table.entries [oldest].lastUsed &&
+            now - table.entries [oldest].lastUsed >= ENET_PLATFORM_ADDRESS_IDLE_TIMEOUT)
           entry_evict (oldest);
         else
           return NIL;

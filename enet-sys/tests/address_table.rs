@@ -81,6 +81,15 @@ fn table_stays_at_its_bound_under_100000_distinct_addresses_and_keeps_pinned_one
         let index = (evicted.len() + i) as u32;
         assert_eq!(socket_addr_from_address(token), Some(v6(2, index, 9)));
     }
+    // Lookups still find survivors after 100,000 insertions and the evictions' index deletions.
+    for (i, token) in kept.iter().enumerate().step_by(97) {
+        let index = (evicted.len() + i) as u32;
+        assert_eq!(
+            map(v6(2, index, 9)).host,
+            token.host,
+            "equal inputs, equal tokens"
+        );
+    }
     let distinct: HashSet<u32> = kept.iter().map(|t| t.host).collect();
     assert_eq!(
         distinct.len(),
