@@ -7,19 +7,27 @@
 //! package root); it is consumed as a path or git dependency.
 //!
 //! What it does:
-//! 1. compiles the pristine upstream ENet 1.3.18 in `vendor/enet/` with `cc` (no cmake), choosing
-//!    the platform file by target family and defining, on Linux, the `HAS_*` macros upstream's own
-//!    build detects (including `HAS_MSGHDR_FLAGS`, without which 1.3.18's fix for oversized
-//!    datagrams is off);
-//! 2. exports the include directory as links metadata (`DEP_ENET_INCLUDE` for dependents);
+//! 1. compiles the seven protocol files of the pristine upstream ENet 1.3.18 in `vendor/enet/`
+//!    unchanged with `cc` (no cmake), plus one platform file (everything that touches the OS):
+//!    - Linux, by default: the project's own layer `enet-sys/platform/unix_platform.c` (dual-stack
+//!      IPv6 through a bounded address mapping, batched receives, contiguous sends, a monotonic
+//!      clock; its extensions are declared in `enet-sys/platform/enet_platform.h`), compiled with
+//!      `-Wall -Wextra`;
+//!    - Linux with the `upstream-platform` feature, and every other unix: upstream's
+//!      `vendor/enet/unix.c`, with the `HAS_*` macros upstream's own build detects on Linux
+//!      (including `HAS_MSGHDR_FLAGS`, without which 1.3.18's fix for oversized datagrams is off);
+//!    - Windows: upstream's `vendor/enet/win32.c`;
+//! 2. exports the include directory as links metadata (`DEP_ENET_INCLUDE` for dependents) and the
+//!    platform file in use (`DEP_ENET_PLATFORM` = `project` or `upstream`);
 //! 3. with the maintainers-only `bindgen` feature, regenerates the bindings into
 //!    `$OUT_DIR/bindings.rs` with [`bindgen_flags`], the single definition of the bindgen settings
-//!    (`enet-sys/update-bindings.sh` runs this same path and copies the result).
+//!    (`enet-sys/update-bindings.sh` runs this same path and copies the result). The platform
+//!    layer's few extensions are declared by hand in `enet-sys/src/platform.rs`.
 
 use std::env;
 use std::path::{Path, PathBuf};
 
-/// The protocol files, compiled unchanged on every target, in sorted order.
+/// The protocol files, compiled unchanged on every target and with either platform file.
 const PROTOCOL_FILES: [&str; 7] = [
     "callbacks.c",
     "compress.c",
@@ -30,7 +38,7 @@ const PROTOCOL_FILES: [&str; 7] = [
     "protocol.c",
 ];
 
-/// What upstream's CMakeLists.txt/configure.ac detect on Linux (upstream-enet.md §2.6).
+/// What upstream's CMakeLists.txt/configure.ac detect on Linux (upstream-enet.md §2.6), for `unix.c`.
 const LINUX_DEFINES: [&str; 10] = [
     "HAS_FCNTL",
     "HAS_POLL",
@@ -50,10 +58,13 @@ fn main() {
         "vendor/enet is missing: the pristine ENet sources must sit at the repository top level",
     );
     let include = vendor.join("include");
+    let platform_dir = manifest_dir.join("platform");
     let family = env::var("CARGO_CFG_TARGET_FAMILY").unwrap_or_default();
     let os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    let upstream_platform = env::var_os("CARGO_FEATURE_UPSTREAM_PLATFORM").is_some();
 
     println!("cargo:rerun-if-changed=../vendor/enet");
+    println!("cargo:rerun-if-changed=platform");
     println!("cargo:rerun-if-changed=wrapper.h");
     println!("cargo:include={}", include.display());
 
@@ -66,13 +77,25 @@ fn main() {
         build.file(vendor.join("win32.c"));
         println!("cargo:rustc-link-lib=ws2_32");
         println!("cargo:rustc-link-lib=winmm");
+        println!("cargo:platform=upstream");
+    } else if os == "linux" && !upstream_platform {
+        let objects = cc::Build::new()
+            .include(&include)
+            .include(&platform_dir)
+            .file(platform_dir.join("unix_platform.c"))
+            .warnings(true)
+            .extra_warnings(true)
+            .compile_intermediates();
+        build.objects(objects);
+        println!("cargo:platform=project");
     } else {
         build.file(vendor.join("unix.c"));
-    }
-    if os == "linux" || os == "android" {
-        for define in LINUX_DEFINES {
-            build.define(define, "1");
+        if os == "linux" || os == "android" {
+            for define in LINUX_DEFINES {
+                build.define(define, "1");
+            }
         }
+        println!("cargo:platform=upstream");
     }
     build.compile("enet");
 

@@ -6,6 +6,12 @@
 //! differs from the C compiler's fails to compile. Maintainers regenerate them with
 //! `enet-sys/update-bindings.sh` (the `bindgen` feature, same flags).
 //!
+//! On Linux the OS-facing functions (sockets, addresses, time) come from the project's own
+//! platform layer (`enet-sys/platform/unix_platform.c`: dual-stack IPv6, batched I/O, monotonic
+//! clock; its extensions are in [`platform`]) unless the `upstream-platform` feature selects
+//! upstream's `unix.c`; [`PLATFORM_LAYER`] tells which one is linked. The seven protocol files
+//! are upstream's, unchanged, either way.
+//!
 //! Everything here is `unsafe` to use; the safe API is the `enet` crate at the repository root.
 #![no_std]
 #![allow(non_camel_case_types, non_snake_case, non_upper_case_globals)]
@@ -16,6 +22,18 @@ include!(concat!(env!("OUT_DIR"), "/bindings.rs"));
 
 #[cfg(all(unix, not(feature = "bindgen")))]
 include!("bindings/unix.rs");
+
+#[cfg(all(target_os = "linux", not(feature = "upstream-platform")))]
+pub mod platform;
+
+/// The platform file linked: `"project"` (`enet-sys/platform/unix_platform.c`) or `"upstream"`
+/// (`vendor/enet/unix.c` or `win32.c`).
+pub const PLATFORM_LAYER: &str =
+    if cfg!(all(target_os = "linux", not(feature = "upstream-platform"))) {
+        "project"
+    } else {
+        "upstream"
+    };
 
 #[cfg(all(not(unix), not(feature = "bindgen")))]
 compile_error!(
