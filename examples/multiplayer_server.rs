@@ -24,6 +24,7 @@
 
 use enet::{MultiplayerEvent, MultiplayerPeer};
 use std::io::Write;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -94,7 +95,14 @@ fn serve(args: &Args) -> Result<(), String> {
             .and_then(|()| out.flush())
             .map_err(|e| format!("stdout: {e}"))
     };
-    say(format!("listening on {ip}:{port}"))?;
+    // The wildcard (a dual-stack `::` socket) prints as 0.0.0.0, as echo_server does; any other
+    // IPv6 address would print as [ip]:port.
+    let shown = if ip.is_unspecified() {
+        IpAddr::V4(Ipv4Addr::UNSPECIFIED)
+    } else {
+        ip
+    };
+    say(format!("listening on {}", SocketAddr::new(shown, port)))?;
     loop {
         for event in server.poll().map_err(|e| format!("poll: {e}"))? {
             say(match event {

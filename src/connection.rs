@@ -9,7 +9,7 @@ use crate::host::{Host, RawEvent, Shared, State};
 use crate::packet::Packet;
 use crate::packet_peer::PacketPeer;
 use enet_sys as sys;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::{Arc, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -102,13 +102,19 @@ impl Connection {
         Arc::as_ptr(&self.shared) as usize
     }
 
-    /// Creates a host bound to `bind_address` (`"*"` for any, or an IPv4 literal) and `bind_port`
-    /// (0 = any free port), with room for `max_peers` peers and `max_channels` channels each (0 =
-    /// ENet's maximum, 255), and bandwidth limits in bytes/s (0 = unlimited).
+    /// Creates a host bound to `bind_address` and `bind_port` (0 = any free port), with room for
+    /// `max_peers` peers and `max_channels` channels each (0 = ENet's maximum, 255), and bandwidth
+    /// limits in bytes/s (0 = unlimited).
+    ///
+    /// `bind_address` is `"*"` or an IP literal, as in Godot. With this project's platform layer
+    /// (the default on Linux) `"*"` and `"::"` bind one **dual-stack** socket serving IPv4 and IPv6
+    /// peers, `"0.0.0.0"` or an IPv4 address binds IPv4 only, and an IPv6 address binds that
+    /// address. With the `upstream-platform` feature ENet is IPv4-only and an IPv6 bind address is
+    /// [`Error::InvalidParameter`] (as in Godot's build over a system ENet).
     ///
     /// Errors, in Godot's order: [`Error::InvalidParameter`] for a bind address that is neither an
-    /// IP nor `"*"`, a port outside `0..=65535`, or an IPv6 bind address (this build's ENet is
-    /// IPv4-only); then the checks of [`create_host`](Self::create_host).
+    /// IP nor `"*"` or a port outside `0..=65535`; then the checks of
+    /// [`create_host`](Self::create_host).
     pub fn create_host_bound(
         &self,
         bind_address: &str,
@@ -120,8 +126,7 @@ impl Connection {
     ) -> Result<()> {
         let ip = address::parse_bind_ip(bind_address)?;
         let port = address::bind_port(bind_port)?;
-        let ip = ip.unwrap_or(IpAddr::from([0, 0, 0, 0]));
-        let bind = address::to_enet(SocketAddr::new(ip, port))?;
+        let bind = address::bind(ip, port)?;
         self.create(
             Some(&bind),
             max_peers,
@@ -183,15 +188,18 @@ impl Connection {
         self.lock()?.destroy()
     }
 
-    /// Starts a connection to `address` (an IPv4 literal or a host name, resolved blocking) on
+    /// Starts a connection to `address` (an IP literal or a host name, resolved blocking to either
+    /// family, IPv4 preferred when it has both) on
     /// `port`, asking for `channels` channels (≤ 0 means 255) and sending `data` in the CONNECT.
     /// The returned peer is `Connecting`; an [`Event::Connect`] follows from `service`.
     ///
     /// Errors, in Godot's order: [`Error::Unconfigured`] (no host); [`Error::AlreadyInUse`] if the
     /// connection already has any peer (Godot: "already connected to a peer"; an `ENetConnection`
     /// only initiates while it has none); [`Error::InvalidParameter`] for a port outside
-    /// `1..=65535` or an IPv6 address; [`Error::CantResolve`] if the name does not resolve to an
-    /// IPv4 address; [`Error::CantCreate`] if ENet has no free slot.
+    /// `1..=65535` or an IP of a family the host's socket cannot reach (IPv6 on an IPv4-only
+    /// host); [`Error::CantResolve`] if the name resolves to no reachable address;
+    /// [`Error::CantCreate`] if ENet has no free slot (or the IPv6 mapping is full of live
+    /// peers).
     pub fn connect_to_host(
         &self,
         address: &str,
@@ -204,7 +212,7 @@ impl Connection {
             return Err(Error::AlreadyInUse);
         }
         let port = address::remote_port(port)?;
-        let to = address::resolve(address, port)?;
+        let to = address::resolve(address, port, state.host()?.families())?;
         let channels = if channels <= 0 {
             sys::ENET_PROTOCOL_MAXIMUM_CHANNEL_COUNT as usize
         } else {
@@ -396,7 +404,7 @@ impl Connection {
         let mut state = self.lock()?;
         let host = state.host()?;
         let port = address::remote_port(destination_port)?;
-        let to = address::resolve(destination_address, port)?;
+        let to = address::resolve(destination_address, port, host.families())?;
         host.socket_send(&to, packet)
     }
 

@@ -11,6 +11,7 @@
 //! attached with the same generation and ENet's peer still carries the `connectID` seen at attach
 //! time, so a recycled slot can never be reached through an old handle.
 
+use crate::address;
 use crate::callbacks::{self, Filter};
 use crate::error::{Error, Result};
 use crate::hardening::DRIFT_CHECK_INTERVAL;
@@ -158,6 +159,8 @@ struct Slot {
     attached: bool,
     generation: u64,
     connect_id: u32,
+    /// The peer's address, pinned in the platform layer's IPv6 mapping while attached.
+    address: sys::ENetAddress,
     queue: VecDeque<Packet>,
 }
 
@@ -202,6 +205,7 @@ impl Host {
                 attached: false,
                 generation: 0,
                 connect_id: 0,
+                address: sys::ENetAddress { host: 0, port: 0 },
                 queue: VecDeque::new(),
             })
             .collect();
@@ -239,11 +243,17 @@ impl Host {
     fn attach(&mut self, slot: usize, generations: &mut u64) -> PeerId {
         *generations += 1;
         // SAFETY: in-bounds peer of our live host.
-        let connect_id = unsafe { self.peer_ptr(slot).as_ref().connectID };
+        let (connect_id, address) = unsafe {
+            let peer = self.peer_ptr(slot).as_ref();
+            (peer.connectID, peer.address)
+        };
+        // A live peer's IPv6 mapping must never be evicted.
+        address::pin(&address);
         let entry = &mut self.slots[slot];
         entry.attached = true;
         entry.generation = *generations;
         entry.connect_id = connect_id;
+        entry.address = address;
         entry.queue.clear();
         PeerId {
             slot,
@@ -316,6 +326,9 @@ impl Host {
 
     fn detach(&mut self, slot: usize) {
         let entry = &mut self.slots[slot];
+        if entry.attached {
+            address::unpin(&entry.address);
+        }
         entry.attached = false;
         entry.queue.clear();
     }
@@ -413,11 +426,16 @@ impl Host {
         if rc < 0 {
             return Err(Error::Failed);
         }
-        Ok(crate::address::from_enet(&address))
+        Ok(address::from_enet(&address))
     }
 
     pub(crate) fn socket(&self) -> sys::ENetSocket {
         self.fields().socket
+    }
+
+    /// The address families the host's socket reaches.
+    pub(crate) fn families(&self) -> address::Families {
+        address::families(self.socket())
     }
 
     /// One raw datagram from the host's socket (`enet_socket_send`).
@@ -489,9 +507,10 @@ impl Host {
 
 impl Drop for Host {
     fn drop(&mut self) {
-        // Received packets are the application's (reference count 0): free them ourselves.
-        for slot in self.slots.iter_mut() {
-            slot.queue.clear();
+        // Received packets are the application's (reference count 0): free them ourselves; and
+        // release the address pins of attached peers.
+        for slot in 0..self.slots.len() {
+            self.detach(slot);
         }
         // SAFETY: we own the host; it is destroyed exactly once and never used again.
         unsafe { sys::enet_host_destroy(self.raw.as_ptr()) }
@@ -623,7 +642,7 @@ impl PeerMut<'_> {
     }
 
     pub(crate) fn address(&self) -> SocketAddr {
-        crate::address::from_enet(&self.fields().address)
+        address::from_enet(&self.fields().address)
     }
 
     /// Reads one `ENetPeer` field chosen by the caller.

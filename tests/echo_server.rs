@@ -178,8 +178,13 @@ fn listening_port(line: &str, ip: &str) -> u16 {
 
 /// Connects a client of this crate to `port` with 3 channels and waits for the Connect event.
 fn connect(client: &enet::Connection, port: u16) -> PacketPeer {
+    connect_to(client, "127.0.0.1", port)
+}
+
+/// Connects a client of this crate to `address`:`port` with 3 channels and waits for Connect.
+fn connect_to(client: &enet::Connection, address: &str, port: u16) -> PacketPeer {
     let peer = client
-        .connect_to_host("127.0.0.1", i32::from(port), 3, 0)
+        .connect_to_host(address, i32::from(port), 3, 0)
         .expect("connect_to_host");
     let event = Pump::new(&[client]).next(0);
     assert_eq!(
@@ -327,4 +332,18 @@ fn compress_makes_the_server_speak_that_mode() {
             other => panic!("--compress {flag}: expected the echo, got {other:?}"),
         }
     }
+}
+
+#[cfg(all(target_os = "linux", not(feature = "upstream-platform")))]
+#[test]
+fn ipv6_binds_print_bracketed_addresses_and_serve_ipv6_clients() {
+    let server = Server::spawn(&["--bind", "::1", "--port", "0"]);
+    let port = listening_port(&server.line(), "[::1]");
+    connect_to(&common::client(), "::1", port);
+
+    // `::` is dual-stack: IPv6 and IPv4 clients both reach it.
+    let server = Server::spawn(&["--bind", "::", "--port", "0"]);
+    let port = listening_port(&server.line(), "[::]");
+    connect_to(&common::client(), "::1", port);
+    connect_to(&common::client(), "127.0.0.1", port);
 }
