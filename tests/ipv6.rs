@@ -18,33 +18,11 @@ fn bound(address: &str) -> (Connection, i32) {
     (server, port)
 }
 
-/// Connects a fresh client to `address`:`port` and returns (client, its handle, the server's
-/// handle of it).
-fn join(server: &Connection, address: &str, port: i32) -> (Connection, PacketPeer, PacketPeer) {
-    let client = common::client();
-    let to_server = client.connect_to_host(address, port, 4, 0).unwrap();
-    let mut pump = Pump::new(&[server, &client]);
-    let Event::Connect {
-        peer: to_client, ..
-    } = pump.next(0)
-    else {
-        panic!("expected Connect")
-    };
-    assert_eq!(
-        pump.next(1),
-        Event::Connect {
-            peer: to_server.clone(),
-            data: 0
-        }
-    );
-    (client, to_server, to_client)
-}
-
 #[test]
 fn every_packet_kind_crosses_ipv6_loopback_both_ways() {
     let (server, port) = bound("::1");
     assert_eq!(server.get_local_address(), Ok(LOOPBACK6));
-    let (client, to_server, to_client) = join(&server, "::1", port);
+    let (client, to_server, to_client) = common::join(&server, "::1", port, 4);
     assert_eq!(to_client.get_remote_address(), Ok(LOOPBACK6));
     assert_eq!(to_server.get_remote_address(), Ok(LOOPBACK6));
     assert_eq!(to_server.get_remote_port().map(i32::from), Ok(port));
@@ -96,8 +74,8 @@ fn every_packet_kind_crosses_ipv6_loopback_both_ways() {
 #[test]
 fn a_dual_stack_server_serves_an_ipv4_and_an_ipv6_client_at_once() {
     let (server, port) = bound("*");
-    let (client4, to_server4, to_client4) = join(&server, "127.0.0.1", port);
-    let (client6, to_server6, to_client6) = join(&server, "::1", port);
+    let (client4, to_server4, to_client4) = common::join(&server, "127.0.0.1", port, 4);
+    let (client6, to_server6, to_client6) = common::join(&server, "::1", port, 4);
     assert_eq!(to_client4.get_remote_address(), Ok(LOOPBACK4));
     assert_eq!(to_client6.get_remote_address(), Ok(LOOPBACK6));
     assert_eq!(server.get_peers().unwrap().len(), 2);
@@ -183,7 +161,7 @@ fn an_ipv6_client_cannot_reach_an_ipv4_only_server() {
 #[test]
 fn host_names_resolve_to_either_family() {
     let (server, port) = bound("*");
-    let (_client, to_server, to_client) = join(&server, "localhost", port);
+    let (_client, to_server, to_client) = common::join(&server, "localhost", port, 4);
     // IPv4 is preferred when a name has both.
     assert_eq!(to_server.get_remote_address(), Ok(LOOPBACK4));
     assert_eq!(to_client.get_remote_address(), Ok(LOOPBACK4));

@@ -90,27 +90,36 @@ impl<'a> Pump<'a> {
 /// A connected pair: (server, client, server's handle of the client, client's handle of the server).
 pub fn connected_pair(channels: i32) -> (Connection, Connection, PacketPeer, PacketPeer) {
     let (server, port) = server(8, 0);
+    let (client, to_server, to_client) = join(&server, "127.0.0.1", port, channels);
+    (server, client, to_client, to_server)
+}
+
+/// A new client connected to `server` at `address`:`port` with `channels` channels, once both
+/// sides saw their Connect event: (client, client's handle of the server, server's handle of the
+/// client).
+pub fn join(
+    server: &Connection,
+    address: &str,
+    port: i32,
+    channels: i32,
+) -> (Connection, PacketPeer, PacketPeer) {
     let client = client();
     let to_server = client
-        .connect_to_host("127.0.0.1", port, channels, 0)
+        .connect_to_host(address, port, channels, 0)
         .expect("connect");
-    let (to_client, connected) = {
-        let mut pump = Pump::new(&[&server, &client]);
-        let to_client = match pump.next(0) {
-            Event::Connect { peer, .. } => peer,
-            other => panic!("expected Connect on the server, got {other:?}"),
-        };
-        let connected = pump.next(1);
-        (to_client, connected)
+    let mut pump = Pump::new(&[server, &client]);
+    let to_client = match pump.next(0) {
+        Event::Connect { peer, .. } => peer,
+        other => panic!("expected Connect on the server, got {other:?}"),
     };
     assert_eq!(
-        connected,
+        pump.next(1),
         Event::Connect {
             peer: to_server.clone(),
             data: 0
         }
     );
-    (server, client, to_client, to_server)
+    (client, to_server, to_client)
 }
 
 impl Pump<'_> {
