@@ -230,7 +230,9 @@ impl Connection {
     /// host, [`Error::Failed`] if ENet's service fails. The lock is released while waiting, so
     /// other threads can use the connection's peers meanwhile.
     pub fn service(&self, timeout_ms: u32) -> Result<Event> {
-        let deadline = Instant::now() + Duration::from_millis(u64::from(timeout_ms));
+        // The clock is read only once a pass found nothing and a wait follows: `service(0)`, the
+        // hot path of a busy loop, never reads it.
+        let mut deadline = None;
         loop {
             let socket = {
                 let mut state = self.lock()?;
@@ -240,6 +242,12 @@ impl Connection {
                 }
                 state.host()?.socket()
             };
+            if timeout_ms == 0 {
+                return Ok(Event::None);
+            }
+            let deadline = *deadline.get_or_insert_with(|| {
+                Instant::now() + Duration::from_millis(u64::from(timeout_ms))
+            });
             let remaining = deadline.saturating_duration_since(Instant::now());
             if remaining.is_zero() {
                 return Ok(Event::None);

@@ -13,16 +13,33 @@
 //!    link the counter grows until it reaches `maximumWaitingData` and the peer silently stops
 //!    receiving anything. The host recomputes the counter exactly (the sum of the packets still
 //!    queued, [`crate::host`]) for every peer that holds any waiting data, at most every
-//!    [`DRIFT_CHECK_INTERVAL`].
+//!    [`DRIFT_CHECK_INTERVAL_MS`].
 
 use enet_sys as sys;
-use std::mem::offset_of;
-use std::time::Duration;
+use std::mem::{offset_of, size_of};
 
-/// How often a host recomputes its peers' `totalWaitingData` (only peers with a non-zero value
-/// are walked). A drifted peer recovers within this interval; reliable data it refused meanwhile
-/// is retransmitted by its sender.
-pub(crate) const DRIFT_CHECK_INTERVAL: Duration = Duration::from_millis(100);
+/// How often, in ms of ENet's clock, a host recomputes its peers' `totalWaitingData` (only peers
+/// with a non-zero value are walked). A drifted peer recovers within this interval; reliable data
+/// it refused meanwhile is retransmitted by its sender.
+pub(crate) const DRIFT_CHECK_INTERVAL_MS: u32 = 100;
+
+/// ENet's `commandSizes` table (protocol.c), from the sizes of the wire structs, so the walk needs
+/// no FFI call per command; `command_sizes_equal_enets` pins it to ENet's own table.
+const COMMAND_SIZES: [usize; sys::ENET_PROTOCOL_COMMAND_COUNT as usize] = [
+    0,
+    size_of::<sys::ENetProtocolAcknowledge>(),
+    size_of::<sys::ENetProtocolConnect>(),
+    size_of::<sys::ENetProtocolVerifyConnect>(),
+    size_of::<sys::ENetProtocolDisconnect>(),
+    size_of::<sys::ENetProtocolPing>(),
+    size_of::<sys::ENetProtocolSendReliable>(),
+    size_of::<sys::ENetProtocolSendUnreliable>(),
+    size_of::<sys::ENetProtocolSendFragment>(),
+    size_of::<sys::ENetProtocolSendUnsequenced>(),
+    size_of::<sys::ENetProtocolBandwidthLimit>(),
+    size_of::<sys::ENetProtocolThrottleConfigure>(),
+    size_of::<sys::ENetProtocolSendFragment>(),
+];
 
 fn be16(bytes: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_be_bytes(bytes.get(at..at + 2)?.try_into().ok()?))
@@ -40,11 +57,9 @@ pub(crate) fn has_invalid_unreliable_fragment(mut commands: &[u8]) -> bool {
     type Fragment = sys::ENetProtocolSendFragment;
     while let Some(&first) = commands.first() {
         let command = first & sys::ENET_PROTOCOL_COMMAND_MASK as u8;
-        if command >= sys::ENET_PROTOCOL_COMMAND_COUNT as u8 {
+        let Some(&size) = COMMAND_SIZES.get(usize::from(command)) else {
             return false;
-        }
-        // SAFETY: a pure lookup in ENet's constant table, bounds-checked by the test above.
-        let size = unsafe { sys::enet_protocol_command_size(command) };
+        };
         if size == 0 || commands.len() < size {
             return false;
         }
@@ -127,6 +142,18 @@ mod tests {
         c.extend_from_slice(&(payload.len() as u16).to_be_bytes());
         c.extend_from_slice(payload);
         c
+    }
+
+    #[test]
+    fn command_sizes_equal_enets() {
+        for (command, &size) in COMMAND_SIZES.iter().enumerate() {
+            // SAFETY: a pure lookup in ENet's constant table, for a command number below its count.
+            assert_eq!(
+                unsafe { sys::enet_protocol_command_size(command as u8) },
+                size,
+                "command {command}"
+            );
+        }
     }
 
     #[test]

@@ -14,7 +14,7 @@
 use crate::address;
 use crate::callbacks::{self, Filter};
 use crate::error::{Error, Result};
-use crate::hardening::DRIFT_CHECK_INTERVAL;
+use crate::hardening::DRIFT_CHECK_INTERVAL_MS;
 use crate::packet::Packet;
 use enet_sys as sys;
 use once_cell::sync::OnceCell;
@@ -24,7 +24,6 @@ use std::mem::MaybeUninit;
 use std::net::SocketAddr;
 use std::ptr::NonNull;
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::Instant;
 
 /// The safe default for `maximumPacketSize` (ENet's is 32 MiB): the largest packet a peer may
 /// send us or we may send.
@@ -110,7 +109,7 @@ impl State {
                 }
             }
         };
-        if host.filter.hardened && host.drift_checked.elapsed() >= DRIFT_CHECK_INTERVAL {
+        if host.filter.hardened && host.drift_check_due() {
             host.correct_waiting_data();
         }
         if rc < 0 {
@@ -169,8 +168,8 @@ pub(crate) struct Host {
     raw: NonNull<sys::ENetHost>,
     slots: Box<[Slot]>,
     pub(crate) filter: Filter,
-    /// When `correct_waiting_data` last ran.
-    drift_checked: Instant,
+    /// When `correct_waiting_data` last ran, on ENet's millisecond clock (`serviceTime`).
+    drift_checked: u32,
 }
 
 // SAFETY: the host, its peers and their queued packets are owned by this value alone and reached
@@ -213,7 +212,7 @@ impl Host {
             raw,
             slots,
             filter: Filter::default(),
-            drift_checked: Instant::now(),
+            drift_checked: 0,
         })
     }
 
@@ -299,8 +298,14 @@ impl Host {
     /// Sets every peer's `totalWaitingData` that is non-zero to the exact size of the packets it
     /// still holds (queued on its channels or dispatched and not yet received), undoing upstream
     /// 1.3.18's drift (see [`crate::hardening`]).
+    /// Whether [`DRIFT_CHECK_INTERVAL`] has passed since the last drift check, by the time ENet's
+    /// last service pass took (`serviceTime`): no extra clock read.
+    fn drift_check_due(&self) -> bool {
+        self.fields().serviceTime.wrapping_sub(self.drift_checked) >= DRIFT_CHECK_INTERVAL_MS
+    }
+
     fn correct_waiting_data(&mut self) {
-        self.drift_checked = Instant::now();
+        self.drift_checked = self.fields().serviceTime;
         for slot in 0..self.slots.len() {
             let peer = self.peer_ptr(slot).as_ptr();
             // SAFETY: in-bounds peer of our live, exclusively held host. ENet's lists are
