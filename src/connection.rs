@@ -10,7 +10,7 @@ use crate::packet::Packet;
 use crate::packet_peer::PacketPeer;
 use enet_sys as sys;
 use std::net::IpAddr;
-use std::sync::{Arc, MutexGuard};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Godot's `ENetConnection.HostStatistic`: the host's 32-bit traffic counters.
@@ -89,17 +89,13 @@ impl Connection {
         }
     }
 
-    fn lock(&self) -> Result<MutexGuard<'_, State>> {
-        self.shared.lock()
-    }
-
     /// Runs `f` on the live host, or returns [`Error::Unconfigured`].
     fn with_host<T>(&self, f: impl FnOnce(&mut Host) -> T) -> Result<T> {
-        Ok(f(self.lock()?.host()?))
+        self.shared.with(|state| state.host().map(f))?
     }
 
     fn owner(&self) -> usize {
-        Arc::as_ptr(&self.shared) as usize
+        self.shared.owner()
     }
 
     /// Creates a host bound to `bind_address` and `bind_port` (0 = any free port), with room for
@@ -160,32 +156,33 @@ impl Connection {
         in_bandwidth: i32,
         out_bandwidth: i32,
     ) -> Result<()> {
-        let mut state = self.lock()?;
-        if state.is_active() {
-            return Err(Error::AlreadyInUse);
-        }
-        if !(1..=sys::ENET_PROTOCOL_MAXIMUM_PEER_ID as i32).contains(&max_peers)
-            || !(0..=sys::ENET_PROTOCOL_MAXIMUM_CHANNEL_COUNT as i32).contains(&max_channels)
-            || in_bandwidth < 0
-            || out_bandwidth < 0
-        {
-            return Err(Error::InvalidParameter);
-        }
-        let host = Host::create(
-            bind,
-            max_peers as usize,
-            max_channels as usize,
-            in_bandwidth as u32,
-            out_bandwidth as u32,
-        )?;
-        state.set_host(host);
-        Ok(())
+        self.shared.with(|state| {
+            if state.is_active() {
+                return Err(Error::AlreadyInUse);
+            }
+            if !(1..=sys::ENET_PROTOCOL_MAXIMUM_PEER_ID as i32).contains(&max_peers)
+                || !(0..=sys::ENET_PROTOCOL_MAXIMUM_CHANNEL_COUNT as i32).contains(&max_channels)
+                || in_bandwidth < 0
+                || out_bandwidth < 0
+            {
+                return Err(Error::InvalidParameter);
+            }
+            let host = Host::create(
+                bind,
+                max_peers as usize,
+                max_channels as usize,
+                in_bandwidth as u32,
+                out_bandwidth as u32,
+            )?;
+            state.set_host(host);
+            Ok(())
+        })?
     }
 
     /// Destroys the host: every peer handle is detached, remotes are not told (they time out).
     /// [`Error::Unconfigured`] if there is no host ("Host already destroyed.").
     pub fn destroy(&self) -> Result<()> {
-        self.lock()?.destroy()
+        self.shared.with(State::destroy)?
     }
 
     /// Starts a connection to `address` (an IP literal or a host name, resolved blocking to either
@@ -207,18 +204,19 @@ impl Connection {
         channels: i32,
         data: u32,
     ) -> Result<PacketPeer> {
-        let mut state = self.lock()?;
-        if state.host()?.attached().next().is_some() {
-            return Err(Error::AlreadyInUse);
-        }
-        let port = address::remote_port(port)?;
-        let to = address::resolve(address, port, state.host()?.families())?;
-        let channels = if channels <= 0 {
-            sys::ENET_PROTOCOL_MAXIMUM_CHANNEL_COUNT as usize
-        } else {
-            channels as usize
-        };
-        let id = state.connect(&to, channels, data)?;
+        let id = self.shared.with(|state| {
+            if state.host()?.attached().next().is_some() {
+                return Err(Error::AlreadyInUse);
+            }
+            let port = address::remote_port(port)?;
+            let to = address::resolve(address, port, state.host()?.families())?;
+            let channels = if channels <= 0 {
+                sys::ENET_PROTOCOL_MAXIMUM_CHANNEL_COUNT as usize
+            } else {
+                channels as usize
+            };
+            state.connect(&to, channels, data)
+        })??;
         Ok(PacketPeer::new(self.shared.clone(), id))
     }
 
@@ -234,32 +232,64 @@ impl Connection {
         // hot path of a busy loop, never reads it.
         let mut deadline = None;
         loop {
-            let socket = {
-                let mut state = self.lock()?;
+            let (event, socket) = self.shared.with(|state| {
                 let event = state.service(self.owner(), true)?;
-                if !matches!(event, RawEvent::None) {
-                    return Ok(self.event(event));
-                }
-                state.host()?.socket()
-            };
-            if timeout_ms == 0 {
+                Ok::<_, Error>((event, state.host()?.socket()))
+            })??;
+            if !matches!(event, RawEvent::None) {
+                return Ok(self.event(event));
+            }
+            if !wait_until(&mut deadline, timeout_ms, socket) {
                 return Ok(Event::None);
             }
-            let deadline = *deadline.get_or_insert_with(|| {
-                Instant::now() + Duration::from_millis(u64::from(timeout_ms))
-            });
-            let remaining = deadline.saturating_duration_since(Instant::now());
-            if remaining.is_zero() {
-                return Ok(Event::None);
+        }
+    }
+
+    /// The batch form of [`service`](Self::service) for busy loops: services and hands **every**
+    /// ready event to `handler`, all under one lock, and returns how many it handled.
+    ///
+    /// It waits up to `timeout_ms` for a first event, as `service` does, then keeps servicing
+    /// without waiting until no event is left; that last pass also sends whatever the handler
+    /// queued. Inside `handler`, calls on this connection and its peers made from this thread
+    /// (`peer.get_packet()`, `peer.send(..)`, `flush()`, ...) use the lock `drain` already holds
+    /// instead of taking it again; other threads wait until the batch is done. Events and their
+    /// order are exactly those `service` would return one by one.
+    ///
+    /// ```
+    /// # use enet::{Connection, Event};
+    /// # fn echo(server: &Connection) -> enet::Result<usize> {
+    /// server.drain(0, |event| {
+    ///     if let Event::Receive { peer, channel } = event {
+    ///         if let Ok(packet) = peer.get_packet() {
+    ///             let _ = peer.send_packet(i32::from(channel), packet);
+    ///         }
+    ///     }
+    /// })
+    /// # }
+    /// ```
+    ///
+    /// [`Error::Busy`] when called from inside a `drain` handler or an intercept callback of this
+    /// same connection.
+    pub fn drain(&self, timeout_ms: u32, mut handler: impl FnMut(Event)) -> Result<usize> {
+        let mut deadline = None;
+        loop {
+            let handled = self.shared.drain(|event| self.event(event), &mut handler)?;
+            if handled > 0 {
+                return Ok(handled);
             }
-            wait_readable(socket, remaining);
+            let socket = self.with_host(|host| host.socket())?;
+            if !wait_until(&mut deadline, timeout_ms, socket) {
+                return Ok(0);
+            }
         }
     }
 
     /// Returns one already-queued event without touching the socket (`enet_host_check_events`);
     /// [`Event::None`] when none is queued.
     pub fn check_events(&self) -> Result<Event> {
-        let event = self.lock()?.service(self.owner(), false)?;
+        let event = self
+            .shared
+            .with(|state| state.service(self.owner(), false))??;
         Ok(self.event(event))
     }
 
@@ -409,11 +439,12 @@ impl Connection {
         destination_port: i32,
         packet: &[u8],
     ) -> Result<()> {
-        let mut state = self.lock()?;
-        let host = state.host()?;
-        let port = address::remote_port(destination_port)?;
-        let to = address::resolve(destination_address, port, host.families())?;
-        host.socket_send(&to, packet)
+        self.shared.with(|state| {
+            let host = state.host()?;
+            let port = address::remote_port(destination_port)?;
+            let to = address::resolve(destination_address, port, host.families())?;
+            host.socket_send(&to, packet)
+        })?
     }
 
     /// Installs (or with `None` removes) a callback that sees every received datagram (source
@@ -500,19 +531,34 @@ impl std::os::fd::AsRawFd for Connection {
 
 impl Drop for Connection {
     fn drop(&mut self) {
-        if let Ok(mut state) = self.lock() {
-            let _ = state.destroy();
-        }
+        let _ = self.shared.with(State::destroy);
     }
 }
 
 impl std::fmt::Debug for Connection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let active = self.lock().map(|s| s.is_active()).unwrap_or(true);
+        let active = self.shared.with(|s| s.is_active()).unwrap_or(true);
         f.debug_struct("Connection")
             .field("active", &active)
             .finish()
     }
+}
+
+/// Waits until `socket` is readable or the deadline `timeout_ms` after the first call passes
+/// (`deadline` remembers it; the clock is read only here, when a wait is due). False once the
+/// deadline has passed: the caller stops.
+fn wait_until(deadline: &mut Option<Instant>, timeout_ms: u32, socket: sys::ENetSocket) -> bool {
+    if timeout_ms == 0 {
+        return false;
+    }
+    let deadline = *deadline
+        .get_or_insert_with(|| Instant::now() + Duration::from_millis(u64::from(timeout_ms)));
+    let remaining = deadline.saturating_duration_since(Instant::now());
+    if remaining.is_zero() {
+        return false;
+    }
+    wait_readable(socket, remaining);
+    true
 }
 
 /// Waits until `socket` is readable or `timeout` passes (interrupted waits just return early: the

@@ -18,12 +18,13 @@ use crate::hardening::DRIFT_CHECK_INTERVAL_MS;
 use crate::packet::Packet;
 use enet_sys as sys;
 use once_cell::sync::OnceCell;
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::ffi::{c_int, c_void};
 use std::mem::MaybeUninit;
 use std::net::SocketAddr;
 use std::ptr::NonNull;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, PoisonError};
 
 /// The safe default for `maximumPacketSize` (ENet's is 32 MiB): the largest packet a peer may
 /// send us or we may send.
@@ -50,16 +51,92 @@ pub(crate) struct Shared {
     state: Mutex<State>,
 }
 
+thread_local! {
+    /// The state this thread holds locked inside [`Shared::drain`]'s handler, and whose it is, so
+    /// calls on that connection and its peers from the handler use it instead of relocking.
+    static HELD: Cell<(usize, *mut State)> = const { Cell::new((0, std::ptr::null_mut())) };
+}
+
+/// Marks `state` (of the connection identified by `owner`) held by this thread until dropped.
+struct Held {
+    previous: (usize, *mut State),
+}
+
+impl Held {
+    fn enter(owner: usize, state: *mut State) -> Held {
+        Held {
+            previous: HELD.with(|held| held.replace((owner, state))),
+        }
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        HELD.with(|held| held.set(self.previous));
+    }
+}
+
 impl Shared {
-    /// Locks the state. From inside this connection's own intercept callback (the lock is already
-    /// held further up the stack) it returns [`Error::Busy`] instead of deadlocking.
-    pub(crate) fn lock(&self) -> Result<MutexGuard<'_, State>> {
-        if callbacks::is_servicing(self as *const Shared as usize) {
+    /// This connection's identity, for the thread-locals that recognise re-entrant calls.
+    pub(crate) fn owner(&self) -> usize {
+        self as *const Shared as usize
+    }
+
+    /// Runs `f` on the locked state.
+    ///
+    /// From inside this connection's own intercept callback (ENet is mid-service further up the
+    /// stack) it returns [`Error::Busy`] instead of deadlocking. From inside a [`drain`] handler on
+    /// this thread it uses the state the drain already holds, without relocking.
+    ///
+    /// [`drain`]: Shared::drain
+    pub(crate) fn with<T>(&self, f: impl FnOnce(&mut State) -> T) -> Result<T> {
+        let owner = self.owner();
+        if callbacks::is_servicing(owner) {
             return Err(Error::Busy);
+        }
+        let (held_owner, held) = HELD.with(Cell::get);
+        if held_owner == owner {
+            // SAFETY: `held` points to the state `drain` has locked on this very thread, further
+            // up the stack; `drain` does not touch it while its handler runs, and `f` (crate code)
+            // never re-enters `with`, so this is the only live reference.
+            return Ok(f(unsafe { &mut *held }));
         }
         // A panic while locked cannot leave ENet half-updated (C does not unwind), so a poisoned
         // lock is still consistent.
-        Ok(self.state.lock().unwrap_or_else(PoisonError::into_inner))
+        Ok(f(&mut self
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)))
+    }
+
+    /// Services the host until it has no event left, under one lock, calling `handler` with each
+    /// event (turned public by `wrap`). While `handler` runs, [`with`](Shared::with) on this
+    /// thread reuses the held state. Returns how many events were handled; 0 means the first
+    /// pass found nothing (the caller may wait and retry).
+    pub(crate) fn drain<E>(
+        &self,
+        wrap: impl Fn(RawEvent) -> E,
+        mut handler: impl FnMut(E),
+    ) -> Result<usize> {
+        let owner = self.owner();
+        if callbacks::is_servicing(owner) || HELD.with(Cell::get).0 == owner {
+            return Err(Error::Busy);
+        }
+        let mut guard = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        // Every access below goes through this one pointer, the guard stays untouched until it
+        // unlocks at the end of the function.
+        let state: *mut State = &mut *guard;
+        let mut handled = 0;
+        loop {
+            // SAFETY: `state` is the locked state; no other reference to it is live here.
+            let event = unsafe { (*state).service(owner, true) }?;
+            if matches!(event, RawEvent::None) {
+                return Ok(handled);
+            }
+            let _held = Held::enter(owner, state);
+            handler(wrap(event));
+            handled += 1;
+        }
     }
 }
 

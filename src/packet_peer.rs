@@ -150,9 +150,8 @@ impl PacketPeer {
 
     /// Runs `f` on the live peer, or returns `Unconfigured` for a detached handle.
     fn with<T>(&self, f: impl FnOnce(PeerMut<'_>) -> T) -> Result<T> {
-        let mut state = self.shared.lock()?;
-        let peer = state.host()?.peer(self.id)?;
-        Ok(f(peer))
+        self.shared
+            .with(|state| Ok(f(state.host()?.peer(self.id)?)))?
     }
 
     /// Requests a graceful disconnect; an [`Event::Disconnect`](crate::Event::Disconnect) for this
@@ -326,9 +325,7 @@ impl PacketPeer {
     /// was freed at detach; Godot keeps such packets, unreadable, until the wrapper dies).
     pub fn get_available_packet_count(&self) -> usize {
         self.shared
-            .lock()
-            .ok()
-            .and_then(|mut state| state.host().ok().map(|host| host.queue_len(self.id)))
+            .with(|state| state.host().map_or(0, |host| host.queue_len(self.id)))
             .unwrap_or(0)
     }
 }
