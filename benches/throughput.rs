@@ -22,7 +22,7 @@
 //!
 //! Flags: `--quick` (short windows, fewer rounds: under a minute once the helpers are built),
 //! `--rounds N` (rounds of the headline workload; the others get a third as many, at least one),
-//! `--only pingpong|bulk|scale` (repeatable), `--no-helpers` (skip building the `enet` crate and
+//! `--only pingpong|headline|bulk|scale` (repeatable; `headline` is the summary's workload alone), `--no-helpers` (skip building the `enet` crate and
 //! the upstream-platform binary), `--out DIR` (where `results.csv` and `throughput.svg` go;
 //! default `<target>/bench-throughput`). Without cargo's `--bench` flag (that is, under
 //! `cargo test --benches`) it only runs a quick in-process smoke test of every stack.
@@ -162,6 +162,7 @@ struct Options {
     headline_rounds: usize,
     only: Vec<String>,
     helpers: bool,
+    wall_summary: bool,
     out: PathBuf,
 }
 
@@ -193,6 +194,7 @@ fn parse_options(args: &[String]) -> Options {
             .unwrap_or(if quick { 5 } else { 7 }),
         only,
         helpers: !args.iter().any(|a| a == "--no-helpers"),
+        wall_summary: args.iter().any(|a| a == "--wall-summary"),
         out: value("--out")
             .map(PathBuf::from)
             .unwrap_or_else(|| target_dir().join("bench-throughput")),
@@ -421,6 +423,8 @@ fn workloads(options: &Options) -> Vec<Workload> {
                 all.push(Workload::PingPong { clients, in_flight });
             }
         }
+    } else if options.only.iter().any(|o| o == "headline") {
+        all.push(HEADLINE);
     }
     if wanted("bulk") {
         for mode in [Mode::Reliable, Mode::Unreliable] {
@@ -538,7 +542,11 @@ fn parent(args: &[String]) {
                     workload.spec(),
                     contender.name,
                     match &outcome {
-                        Ok(report) => format!("{:.0} msgs/s", report.get("rate").unwrap_or(0.0)),
+                        Ok(report) => format!(
+                            "{:.0} msgs/s (CPU), {:.0} msgs/s (wall)",
+                            report.get("cpu_rate").unwrap_or(0.0),
+                            report.get("rate").unwrap_or(0.0)
+                        ),
                         Err(e) => format!("n/a ({e})"),
                     }
                 );
@@ -572,7 +580,16 @@ fn parent(args: &[String]) {
         options.headline_rounds,
         other_rounds
     );
-    println!("{}", summary(&results));
+    // The summary is computed on messages per CPU-second (see `common::cpu_rate`): equal to
+    // messages per wall-clock second on an idle machine, and stable on a shared one.
+    // `--wall-summary` computes it on wall-clock rates instead; the other basis is printed first.
+    let (basis, other, other_name) = if options.wall_summary {
+        ("rate", "cpu_rate", "CPU-time")
+    } else {
+        ("cpu_rate", "rate", "wall-clock")
+    };
+    println!("(on {other_name} rates: {})", ratios(&results, other));
+    println!("summary: {}", ratios(&results, basis));
 }
 
 fn fmt_rate(value: f64) -> String {
@@ -597,171 +614,202 @@ fn na(cell: &Cell) -> String {
     )
 }
 
-fn tables(results: &Results, workloads: &[Workload], contenders: &[Contender]) -> String {
-    let mut out = String::new();
-    let runs = |cell: &Cell| {
-        if cell.errors.is_empty() {
+/// The median fraction of the window the child actually ran (CPU time over wall time): near 1.0
+/// on an idle machine, lower when other processes competed for the cores.
+fn cpu_share(cell: &Cell) -> Option<f64> {
+    let shares: Vec<Report> = cell
+        .reports
+        .iter()
+        .filter_map(|r| {
+            let mut share = Report::default();
+            share.set("share", r.get("cpu_s")? / r.get("secs")?);
+            Some(share)
+        })
+        .collect();
+    median(&shares, "share")
+}
+
+/// One markdown table: a header and one row per (workload, contender) with results.
+struct Table {
+    text: String,
+    columns: usize,
+}
+
+impl Table {
+    fn new(title: &str, header: &[&str], numeric_from: usize) -> Table {
+        let mut text = format!("\n### {title}\n\n| {} |\n|", header.join(" | "));
+        for i in 0..header.len() {
+            text.push_str(if i >= numeric_from { "---:|" } else { "---|" });
+        }
+        text.push('\n');
+        Table {
+            text,
+            columns: header.len(),
+        }
+    }
+
+    /// A row of `keys` (the first cells) followed by `values`, or by an `n/a` cell.
+    fn row(&mut self, keys: &[String], cell: &Cell, values: impl FnOnce(&Cell) -> Vec<String>) {
+        let runs = if cell.errors.is_empty() {
             format!("{}", cell.reports.len())
         } else {
             format!("{} ({} failed)", cell.reports.len(), cell.errors.len())
+        };
+        let mut cells: Vec<String> = keys.to_vec();
+        if cell.reports.is_empty() {
+            cells.push(na(cell));
+        } else {
+            cells.extend(values(cell));
         }
-    };
+        while cells.len() < self.columns - 1 {
+            cells.push(String::new());
+        }
+        cells.push(runs);
+        let _ = writeln!(self.text, "| {} |", cells.join(" | "));
+    }
+}
+
+fn tables(results: &Results, workloads: &[Workload], contenders: &[Contender]) -> String {
     let rows = |w: Workload| {
         applicable(w, contenders)
             .into_iter()
             .filter_map(move |c| results.get(&(w.spec(), c.name)).map(|cell| (c.name, cell)))
     };
-    let ping: Vec<_> = workloads
-        .iter()
-        .filter(|w| matches!(w, Workload::PingPong { .. }))
-        .collect();
-    if !ping.is_empty() {
-        out.push_str("\n### Ping-pong: 32-byte reliable messages, server echoes (msgs/s = round trips/s)\n\n");
-        out.push_str("| clients | in flight | contender | msgs/s | p50 RTT µs | p99 RTT µs | CPU s (user+sys) | CPU µs/msg | peak RSS MiB | runs |\n");
-        out.push_str("|---:|---:|---|---:|---:|---:|---:|---:|---:|---|\n");
-        for &&w in &ping {
-            let Workload::PingPong { clients, in_flight } = w else {
-                continue;
-            };
-            for (name, cell) in rows(w) {
-                if cell.reports.is_empty() {
-                    let _ = writeln!(
-                        out,
-                        "| {clients} | {in_flight} | {name} | {} | | | | | | {} |",
-                        na(cell),
-                        runs(cell)
-                    );
-                    continue;
+    let mut ping = Table::new(
+        "Ping-pong: 32-byte reliable messages, server echoes (a message = a round trip)",
+        &[
+            "clients",
+            "in flight",
+            "contender",
+            "msgs/s (CPU)",
+            "msgs/s (wall)",
+            "CPU share",
+            "p50 RTT µs",
+            "p99 RTT µs",
+            "CPU s (user+sys)",
+            "peak RSS MiB",
+            "runs",
+        ],
+        3,
+    );
+    let mut bulk = Table::new(
+        "Bulk: one client streams to a discarding server (a message = a delivered packet)",
+        &[
+            "mode",
+            "bytes",
+            "contender",
+            "msgs/s (CPU)",
+            "msgs/s (wall)",
+            "MB/s (wall)",
+            "CPU share",
+            "lost %",
+            "CPU s (user+sys)",
+            "peak RSS MiB",
+            "runs",
+        ],
+        3,
+    );
+    let mut scale = Table::new(
+        "Scale: idle connected peers (one server service pass, connection rate, memory)",
+        &[
+            "peers",
+            "contender",
+            "pass mean µs",
+            "pass p50 µs",
+            "pass p99 µs",
+            "connects/s",
+            "memory per connection B",
+            "server slots B/peer",
+            "peak RSS MiB",
+            "runs",
+        ],
+        2,
+    );
+    let (mut any_ping, mut any_bulk, mut any_scale) = (false, false, false);
+    let rate = |cell: &Cell, key| fmt_rate(cell.median(key).unwrap_or(0.0));
+    for &w in workloads {
+        for (name, cell) in rows(w) {
+            match w {
+                Workload::PingPong { clients, in_flight } => {
+                    any_ping = true;
+                    let keys = [clients.to_string(), in_flight.to_string(), name.to_string()];
+                    ping.row(&keys, cell, |cell| {
+                        vec![
+                            rate(cell, "cpu_rate"),
+                            rate(cell, "rate"),
+                            fmt_opt(cpu_share(cell), 1.0, 2),
+                            fmt_opt(cell.median("p50_ns"), 1e3, 1),
+                            fmt_opt(cell.median("p99_ns"), 1e3, 1),
+                            fmt_opt(cell.median("cpu_s"), 1.0, 3),
+                            fmt_opt(cell.median("maxrss_kib"), 1024.0, 1),
+                        ]
+                    });
                 }
-                let rate = cell.median("rate").unwrap_or(0.0);
-                let cpu = cell.median("cpu_s");
-                let msgs = cell.median("msgs").unwrap_or(0.0);
-                let _ = writeln!(
-                    out,
-                    "| {clients} | {in_flight} | {name} | {} | {} | {} | {} | {} | {} | {} |",
-                    fmt_rate(rate),
-                    fmt_opt(cell.median("p50_ns"), 1e3, 1),
-                    fmt_opt(cell.median("p99_ns"), 1e3, 1),
-                    fmt_opt(cpu, 1.0, 3),
-                    fmt_opt(cpu.map(|c| c / msgs.max(1.0)), 1e-6, 2),
-                    fmt_opt(cell.median("maxrss_kib"), 1024.0, 1),
-                    runs(cell)
-                );
+                Workload::Bulk { mode, size } => {
+                    any_bulk = true;
+                    let keys = [mode.name().to_string(), size.to_string(), name.to_string()];
+                    bulk.row(&keys, cell, |cell| {
+                        let lost = match (cell.median("lost"), cell.median("sent")) {
+                            (Some(l), Some(s)) if s > 0.0 => Some(100.0 * l / s),
+                            _ => None,
+                        };
+                        vec![
+                            rate(cell, "cpu_rate"),
+                            rate(cell, "rate"),
+                            fmt_opt(cell.median("mbytes_per_s"), 1.0, 1),
+                            fmt_opt(cpu_share(cell), 1.0, 2),
+                            fmt_opt(lost, 1.0, 1),
+                            fmt_opt(cell.median("cpu_s"), 1.0, 3),
+                            fmt_opt(cell.median("maxrss_kib"), 1024.0, 1),
+                        ]
+                    });
+                }
+                Workload::Scale { peers } => {
+                    any_scale = true;
+                    let keys = [peers.to_string(), name.to_string()];
+                    scale.row(&keys, cell, |cell| {
+                        vec![
+                            fmt_opt(cell.median("pass_mean_ns"), 1e3, 2),
+                            fmt_opt(cell.median("pass_p50_ns"), 1e3, 2),
+                            fmt_opt(cell.median("pass_p99_ns"), 1e3, 2),
+                            rate(cell, "connects_per_s"),
+                            fmt_opt(cell.median("mem_per_peer_b"), 1.0, 0),
+                            fmt_opt(cell.median("slot_mem_per_peer_b"), 1.0, 0),
+                            fmt_opt(cell.median("maxrss_kib"), 1024.0, 1),
+                        ]
+                    });
+                }
             }
         }
     }
-    let bulk: Vec<_> = workloads
-        .iter()
-        .filter(|w| matches!(w, Workload::Bulk { .. }))
-        .collect();
-    if !bulk.is_empty() {
-        out.push_str("\n### Bulk: one client streams to a discarding server (msgs/s = packets delivered/s)\n\n");
-        out.push_str("| mode | size | contender | msgs/s | MB/s | lost % | CPU s (user+sys) | CPU µs/msg | peak RSS MiB | runs |\n");
-        out.push_str("|---|---:|---|---:|---:|---:|---:|---:|---:|---|\n");
-        for &&w in &bulk {
-            let Workload::Bulk { mode, size } = w else {
-                continue;
-            };
-            for (name, cell) in rows(w) {
-                if cell.reports.is_empty() {
-                    let _ = writeln!(
-                        out,
-                        "| {} | {size} | {name} | {} | | | | | | {} |",
-                        mode.name(),
-                        na(cell),
-                        runs(cell)
-                    );
-                    continue;
-                }
-                let cpu = cell.median("cpu_s");
-                let msgs = cell.median("msgs").unwrap_or(0.0);
-                let lost = match (cell.median("lost"), cell.median("sent")) {
-                    (Some(l), Some(s)) if s > 0.0 => Some(100.0 * l / s),
-                    _ => None,
-                };
-                let _ = writeln!(
-                    out,
-                    "| {} | {size} | {name} | {} | {} | {} | {} | {} | {} | {} |",
-                    mode.name(),
-                    fmt_rate(cell.median("rate").unwrap_or(0.0)),
-                    fmt_opt(cell.median("mbytes_per_s"), 1.0, 1),
-                    fmt_opt(lost, 1.0, 1),
-                    fmt_opt(cpu, 1.0, 3),
-                    fmt_opt(cpu.map(|c| c / msgs.max(1.0)), 1e-6, 2),
-                    fmt_opt(cell.median("maxrss_kib"), 1024.0, 1),
-                    runs(cell)
-                );
-            }
-        }
-    }
-    let scale: Vec<_> = workloads
-        .iter()
-        .filter(|w| matches!(w, Workload::Scale { .. }))
-        .collect();
-    if !scale.is_empty() {
-        out.push_str("\n### Scale: idle connected peers (one server service pass; connection rate; memory)\n\n");
-        out.push_str("| peers | contender | pass mean µs | pass p50 µs | pass p99 µs | connects/s | memory per connection B | server slots B/peer | peak RSS MiB | runs |\n");
-        out.push_str("|---:|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
-        for &&w in &scale {
-            let Workload::Scale { peers } = w else {
-                continue;
-            };
-            for (name, cell) in rows(w) {
-                if cell.reports.is_empty() {
-                    let _ = writeln!(
-                        out,
-                        "| {peers} | {name} | {} | | | | | | | {} |",
-                        na(cell),
-                        runs(cell)
-                    );
-                    continue;
-                }
-                let _ = writeln!(
-                    out,
-                    "| {peers} | {name} | {} | {} | {} | {} | {} | {} | {} | {} |",
-                    fmt_opt(cell.median("pass_mean_ns"), 1e3, 2),
-                    fmt_opt(cell.median("pass_p50_ns"), 1e3, 2),
-                    fmt_opt(cell.median("pass_p99_ns"), 1e3, 2),
-                    fmt_rate(cell.median("connects_per_s").unwrap_or(0.0)),
-                    fmt_opt(cell.median("mem_per_peer_b"), 1.0, 0),
-                    fmt_opt(cell.median("slot_mem_per_peer_b"), 1.0, 0),
-                    fmt_opt(cell.median("maxrss_kib"), 1024.0, 1),
-                    runs(cell)
-                );
-            }
+    let mut out = String::new();
+    for (any, table) in [(any_ping, ping), (any_bulk, bulk), (any_scale, scale)] {
+        if any {
+            out.push_str(&table.text);
         }
     }
     // Anything that went wrong in a run that otherwise produced numbers.
     let mut notes = String::new();
     for ((workload, name), cell) in results {
-        let disconnects: f64 = cell
-            .reports
-            .iter()
-            .filter_map(|r| r.get("disconnects"))
-            .sum();
-        let stalled: f64 = cell
-            .reports
-            .iter()
-            .filter_map(|r| r.get("stalled_clients"))
-            .sum();
+        let total = |key| -> f64 { cell.reports.iter().filter_map(|r| r.get(key)).sum() };
+        let (disconnects, stalled) = (total("disconnects"), total("stalled_clients"));
         if disconnects > 0.0 {
             let _ = writeln!(
                 notes,
-                "- {workload} {name}: {disconnects} DISCONNECT events (timeouts)"
+                "- {workload} {name}: {disconnects} DISCONNECT events"
             );
         }
         if stalled > 0.0 {
             let _ = writeln!(
                 notes,
-                "- {workload} {name}: {stalled} clients lost a message (stalled)"
+                "- {workload} {name}: {stalled} clients lost a message"
             );
         }
         if !cell.reports.is_empty() && !cell.errors.is_empty() {
+            let (failed, first) = (cell.errors.len(), &cell.errors[0]);
             let _ = writeln!(
                 notes,
-                "- {workload} {name}: {} run(s) failed: {}",
-                cell.errors.len(),
-                cell.errors[0]
+                "- {workload} {name}: {failed} run(s) failed: {first}"
             );
         }
     }
@@ -773,8 +821,10 @@ fn tables(results: &Results, workloads: &[Workload], contenders: &[Contender]) -
 }
 
 fn csv(results: &Results) -> String {
-    const KEYS: [&str; 15] = [
+    const KEYS: [&str; 17] = [
+        "cpu_rate",
         "rate",
+        "secs",
         "p50_ns",
         "p99_ns",
         "cpu_s",
@@ -810,12 +860,13 @@ fn csv(results: &Results) -> String {
     out
 }
 
-/// Ratio of the safe layer's headline rate to `contender`'s, or `n/a`.
-fn ratio(results: &Results, numerator: &'static str, contender: &'static str) -> String {
+/// Ratio of `numerator`'s median headline `key` (`cpu_rate` or `rate`) to `contender`'s, or
+/// `n/a`.
+fn ratio(results: &Results, key: &str, numerator: &'static str, contender: &'static str) -> String {
     let rate = |name| {
         results
             .get(&(HEADLINE.spec(), name))
-            .and_then(|cell| cell.median("rate"))
+            .and_then(|cell| cell.median(key))
             .filter(|r| *r > 0.0)
     };
     match (rate(numerator), rate(contender)) {
@@ -824,14 +875,16 @@ fn ratio(results: &Results, numerator: &'static str, contender: &'static str) ->
     }
 }
 
-fn summary(results: &Results) -> String {
+/// `safe_vs_raw=.. vs_rusty_enet=.. vs_enet_crate=.. vs_raw_udp=.. layer_vs_upstream=..` on the
+/// headline workload's `key`.
+fn ratios(results: &Results, key: &str) -> String {
     format!(
-        "summary: safe_vs_raw={} vs_rusty_enet={} vs_enet_crate={} vs_raw_udp={} layer_vs_upstream={}",
-        ratio(results, "safe", "raw"),
-        ratio(results, "safe", "rusty_enet"),
-        ratio(results, "safe", "enet_crate"),
-        ratio(results, "safe", "udp"),
-        ratio(results, "safe", "safe_upstream"),
+        "safe_vs_raw={} vs_rusty_enet={} vs_enet_crate={} vs_raw_udp={} layer_vs_upstream={}",
+        ratio(results, key, "safe", "raw"),
+        ratio(results, key, "safe", "rusty_enet"),
+        ratio(results, key, "safe", "enet_crate"),
+        ratio(results, key, "safe", "udp"),
+        ratio(results, key, "safe", "safe_upstream"),
     )
 }
 
@@ -853,7 +906,7 @@ fn svg(results: &Results, contenders: &[&'static str]) -> String {
     let rates: Vec<f64> = results
         .iter()
         .filter(|((w, _), _)| w.starts_with("pingpong/"))
-        .filter_map(|(_, cell)| cell.median("rate"))
+        .filter_map(|(_, cell)| cell.median("cpu_rate"))
         .filter(|r| *r > 0.0)
         .collect();
     let lo = rates.iter().copied().fold(f64::INFINITY, f64::min);
@@ -875,7 +928,7 @@ fn svg(results: &Results, contenders: &[&'static str]) -> String {
     let _ = writeln!(out, r#"<rect width="100%" height="100%" fill="white"/>"#);
     let _ = writeln!(
         out,
-        r#"<text x="{}" y="22" font-size="15" text-anchor="middle">Ping-pong, 32-byte reliable messages: round trips per second (log scale)</text>"#,
+        r#"<text x="{}" y="22" font-size="15" text-anchor="middle">Ping-pong, 32-byte reliable messages: round trips per CPU-second (log scale)</text>"#,
         width / 2.0
     );
     for (panel, in_flight) in [1usize, 10].into_iter().enumerate() {
@@ -931,7 +984,7 @@ fn svg(results: &Results, contenders: &[&'static str]) -> String {
                         in_flight,
                     }
                     .spec();
-                    let rate = results.get(&(spec, name))?.median("rate")?;
+                    let rate = results.get(&(spec, name))?.median("cpu_rate")?;
                     (rate > 0.0).then(|| (x(i), y(rate)))
                 })
                 .collect();

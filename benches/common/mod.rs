@@ -316,6 +316,14 @@ impl Report {
     }
 }
 
+/// Messages per second of CPU time (user+sys) spent in the window. The loop is single-threaded
+/// and never sleeps, so on an idle machine this equals messages per wall-clock second; on a shared
+/// machine it leaves out the time the process waited for a core (which wall-clock rates include
+/// and which differs from one contender's run to the next).
+fn cpu_rate(messages: u64, cpu: Duration) -> String {
+    format!("{:.1}", messages as f64 / cpu.as_secs_f64().max(1e-9))
+}
+
 /// Panics with a clear message when a run exceeds its hard limit (the parent reports it).
 fn check_deadline(deadline: Instant, what: &str) {
     assert!(
@@ -533,6 +541,7 @@ pub fn ping_pong<S: Stack>(
             "rate",
             format!("{:.1}", round_trips as f64 / wall.as_secs_f64()),
         )
+        .set("cpu_rate", cpu_rate(round_trips, cpu))
         .set("p50_ns", rtt.quantile(0.50))
         .set("p99_ns", rtt.quantile(0.99))
         .set("cpu_s", format!("{:.4}", cpu.as_secs_f64()))
@@ -601,6 +610,7 @@ pub fn bulk<S: Stack>(stack: &mut S, mode: Mode, size: usize, timing: Timing) ->
             "rate",
             format!("{:.1}", packets as f64 / wall.as_secs_f64()),
         )
+        .set("cpu_rate", cpu_rate(packets, cpu))
         .set(
             "mbytes_per_s",
             format!("{:.2}", bytes as f64 / wall.as_secs_f64() / 1e6),
