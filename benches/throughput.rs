@@ -1,6 +1,7 @@
 //! `cargo bench --bench throughput [-- --quick]`: messages per second, round-trip times, CPU time
 //! and peak memory of our safe layer against raw C ENet, rusty_enet, the `enet` crate and plain
 //! UDP, on the same workloads in the same process shape (see `common/mod.rs` for the method).
+//! docs/BENCHMARKS.md has the method, the machine, results and how to reproduce them.
 //!
 //! The parent (this binary without `--child`) runs every measurement in a child process: itself
 //! re-executed as `throughput --child <contender> <workload>`, or, for contenders that cannot live
@@ -8,23 +9,35 @@
 //!
 //! * `enet_crate`: `bench-enet-crate/`, a separate cargo project (the `enet` crate links its own C
 //!   ENet under the same `links = "enet"` name as our `enet-sys`), built by the parent into
-//!   `<target>/bench-helpers/enet-crate`;
+//!   `<target>/bench-helpers/enet-crate`; `n/a (<reason>)` when it cannot be built (it needs
+//!   cmake and libclang);
 //! * `safe_upstream`: this bench built with `--features upstream-platform` into
 //!   `<target>/bench-helpers/upstream-platform`, run on the headline workload for the summary's
-//!   `layer_vs_upstream` (`n/a` while that feature does not build).
+//!   `layer_vs_upstream` (`n/a` while that feature does not build; `ENET_BENCH_UPSTREAM_FEATURES`
+//!   overrides the feature list, which only serves to test this path).
+//!
+//! The headline workload also runs `safe_unhardened`, a diagnostic: the safe layer with its
+//! receive-path hardening switched off, to show what that costs. It is not in the summary.
 //!
 //! Contenders run interleaved: round by round, each round visiting every contender of a workload
-//! in a rotated order, so a noisy neighbour on the shared machine hits all of them alike; the
-//! tables show per-field medians over the rounds. The last line of output is the summary:
+//! in a rotated order, so a noisy neighbour hits all of them alike; the tables show per-field
+//! medians over the rounds. Rates are given two ways: per wall-clock second, and per second of
+//! CPU time (user+sys, getrusage) spent in the timed window. The harness is single-threaded and
+//! never sleeps, so the two agree on an idle machine (the `CPU share` column is then 1.00); on a
+//! shared machine the wall-clock rate also measures how often the process got a core, which
+//! differs from run to run, while the CPU-time rate does not. The summary therefore uses the
+//! CPU-time rates (`--wall-summary` switches it to wall-clock; the other basis is printed on the
+//! line before). The last line of output is the summary:
 //! `summary: safe_vs_raw=<r> vs_rusty_enet=<r> vs_enet_crate=<r> vs_raw_udp=<r>
 //! layer_vs_upstream=<r>`, each our safe layer's messages/s over the contender's on the
-//! 100-client, 10-in-flight ping-pong (higher is better).
+//! 100-client, 10-in-flight ping-pong (higher is better for us).
 //!
-//! Flags: `--quick` (short windows, fewer rounds: under a minute once the helpers are built),
-//! `--rounds N` (rounds of the headline workload; the others get a third as many, at least one),
-//! `--only pingpong|headline|bulk|scale` (repeatable; `headline` is the summary's workload alone), `--no-helpers` (skip building the `enet` crate and
-//! the upstream-platform binary), `--out DIR` (where `results.csv` and `throughput.svg` go;
-//! default `<target>/bench-throughput`). Without cargo's `--bench` flag (that is, under
+//! Flags: `--quick` (short windows, fewer rounds: well under a minute once the helpers are
+//! built), `--rounds N` (rounds of the headline workload; the others get a third as many, at
+//! least one), `--only pingpong|headline|bulk|scale` (repeatable; `headline` is the summary's
+//! workload alone), `--contenders a,b,..` (only these), `--no-helpers` (skip building the `enet` crate and the upstream-platform
+//! binary), `--wall-summary`, `--out DIR` (where `results.csv` and `throughput.svg` go; default
+//! `<target>/bench-throughput`). Without cargo's `--bench` flag (that is, under
 //! `cargo test --benches`) it only runs a quick in-process smoke test of every stack.
 
 #[path = "common/mod.rs"]
@@ -73,7 +86,10 @@ fn child(args: &[String]) {
     });
     match contender.as_str() {
         "raw" => common::child_main(&mut stacks::raw::Raw::new(), &contender, args),
-        "safe" => common::child_main(&mut stacks::safe::Safe, &contender, args),
+        "safe" => common::child_main(&mut stacks::safe::Safe::new(true), &contender, args),
+        "safe_unhardened" => {
+            common::child_main(&mut stacks::safe::Safe::new(false), &contender, args)
+        }
         "rusty_enet" => common::child_main(&mut stacks::rusty::Rusty, &contender, args),
         "udp" => common::child_main(&mut stacks::udp::Udp::new(), &contender, args),
         other => {
@@ -110,7 +126,7 @@ fn smoke() {
             timing,
         ));
         check(common::run(
-            &mut stacks::safe::Safe,
+            &mut stacks::safe::Safe::new(true),
             "safe",
             workload,
             timing,
@@ -161,6 +177,7 @@ struct Options {
     quick: bool,
     headline_rounds: usize,
     only: Vec<String>,
+    contenders: Option<Vec<String>>,
     helpers: bool,
     wall_summary: bool,
     out: PathBuf,
@@ -191,8 +208,9 @@ fn parse_options(args: &[String]) -> Options {
         quick,
         headline_rounds: value("--rounds")
             .and_then(|v| v.parse().ok())
-            .unwrap_or(if quick { 5 } else { 7 }),
+            .unwrap_or(if quick { 7 } else { 11 }),
         only,
+        contenders: value("--contenders").map(|v| v.split(',').map(str::to_string).collect()),
         helpers: !args.iter().any(|a| a == "--no-helpers"),
         wall_summary: args.iter().any(|a| a == "--wall-summary"),
         out: value("--out")
@@ -270,17 +288,18 @@ fn build_enet_crate() -> Launch {
 /// platform layer) and returns its executable, or why it cannot be had.
 fn build_upstream_platform() -> Launch {
     let target = target_dir().join("bench-helpers").join("upstream-platform");
-    eprintln!("building the bench with --features upstream-platform...");
-    let output = nested_cargo(&target)
-        .args([
-            "build",
-            "--release",
-            "--features",
-            "upstream-platform",
-            "--bench",
-            "throughput",
-            "--message-format=json-render-diagnostics",
-        ])
+    // ENET_BENCH_UPSTREAM_FEATURES overrides the feature list (only to test this path: an empty
+    // value builds the default layer the same way).
+    let features = std::env::var("ENET_BENCH_UPSTREAM_FEATURES")
+        .unwrap_or_else(|_| "upstream-platform".to_string());
+    eprintln!("building the bench with --features '{features}'...");
+    let mut command = nested_cargo(&target);
+    command.args(["build", "--release", "--bench", "throughput"]);
+    if !features.is_empty() {
+        command.args(["--features", &features]);
+    }
+    let output = command
+        .arg("--message-format=json-render-diagnostics")
         .output();
     let out = match output {
         Err(e) => return Launch::Unavailable(format!("cannot run cargo: {e}")),
@@ -402,8 +421,9 @@ fn applicable(workload: Workload, contenders: &[Contender]) -> Vec<Contender> {
     contenders
         .iter()
         .filter(|c| match (c.name, workload) {
-            // Only the summary's layer_vs_upstream needs the upstream-platform build.
-            ("safe_upstream", w) => w == HEADLINE,
+            // Only the summary's layer_vs_upstream needs the upstream-platform build; the
+            // diagnostic without the receive-path hardening only explains the headline.
+            ("safe_upstream" | "safe_unhardened", w) => w == HEADLINE,
             // Plain UDP: no reliability, no handshake, at most one datagram per packet.
             ("udp", Workload::PingPong { .. }) => true,
             ("udp", Workload::Bulk { mode, size }) => mode == Mode::Unreliable && size <= 1024,
@@ -494,11 +514,20 @@ fn parent(args: &[String]) {
             launch: Launch::SelfExe,
         },
         Contender {
+            name: "safe_unhardened",
+            child_name: "safe_unhardened",
+            launch: Launch::SelfExe,
+        },
+        Contender {
             name: "safe_upstream",
             child_name: "safe",
             launch: upstream,
         },
     ];
+    let mut contenders = contenders;
+    if let Some(keep) = &options.contenders {
+        contenders.retain(|c| keep.iter().any(|k| k == c.name));
+    }
     let workloads = workloads(&options);
     let other_rounds = (options.headline_rounds / 3).max(1);
     let rounds = |w: Workload| {
@@ -891,13 +920,14 @@ fn ratios(results: &Results, key: &str) -> String {
 /// A plain SVG chart: ping-pong messages/s (log scale) by client count, one line per contender,
 /// one panel per in-flight count.
 fn svg(results: &Results, contenders: &[&'static str]) -> String {
-    const COLORS: [(&str, &str); 6] = [
+    const COLORS: [(&str, &str); 7] = [
         ("safe", "#d62728"),
         ("raw", "#1f77b4"),
         ("rusty_enet", "#2ca02c"),
         ("enet_crate", "#9467bd"),
         ("udp", "#7f7f7f"),
         ("safe_upstream", "#ff7f0e"),
+        ("safe_unhardened", "#e377c2"),
     ];
     let clients = [1usize, 100, 1000];
     let (panel_w, panel_h, left, top, gap) = (360.0, 300.0, 70.0, 50.0, 60.0);

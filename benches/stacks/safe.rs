@@ -7,8 +7,19 @@
 use crate::common::{Counts, Mode, Stack};
 use enet::{Connection, Event, PacketPeer};
 
-/// Our safe layer.
-pub struct Safe;
+/// Our safe layer. `hardened: false` is a diagnostic only (contender `safe_unhardened`): it turns
+/// off the crate's receive-path fixes for upstream 1.3.18's defects (the per-datagram
+/// unreliable-fragment check and the `totalWaitingData` recount) with the crate's test-only
+/// switch, to show what they cost. The intercept trampoline stays installed.
+pub struct Safe {
+    hardened: bool,
+}
+
+impl Safe {
+    pub fn new(hardened: bool) -> Safe {
+        Safe { hardened }
+    }
+}
 
 /// A client connection and its one peer.
 pub struct Client {
@@ -34,6 +45,9 @@ impl Stack for Safe {
             .create_host_bound("127.0.0.1", 0, peers as i32, 1, 0, 0)
             .expect("create_host_bound");
         server
+            .set_hardening_enabled(self.hardened)
+            .expect("set_hardening_enabled");
+        server
     }
 
     fn port(&mut self, server: &Connection) -> u16 {
@@ -43,6 +57,9 @@ impl Stack for Safe {
     fn client(&mut self) -> Client {
         let connection = Connection::new();
         connection.create_host(1, 1, 0, 0).expect("create_host");
+        connection
+            .set_hardening_enabled(self.hardened)
+            .expect("set_hardening_enabled");
         Client {
             connection,
             peer: None,
