@@ -37,7 +37,8 @@
 //! least one), `--only pingpong|headline|bulk|scale` (repeatable; `headline` is the summary's
 //! workload alone), `--contenders a,b,..` (only these), `--no-helpers` (skip building the `enet` crate and the upstream-platform
 //! binary), `--wall-summary`, `--out DIR` (where `results.csv` and `throughput.svg` go; default
-//! `<target>/bench-throughput`). Without cargo's `--bench` flag (that is, under
+//! `<target>/bench-throughput`), `--render results.csv` (print the tables, summary and chart of a
+//! saved run without measuring; `--out` says where the chart goes). Without cargo's `--bench` flag (that is, under
 //! `cargo test --benches`) it only runs a quick in-process smoke test of every stack.
 
 #[path = "common/mod.rs"]
@@ -177,6 +178,7 @@ struct Options {
     quick: bool,
     headline_rounds: usize,
     only: Vec<String>,
+    render: Option<PathBuf>,
     contenders: Option<Vec<String>>,
     helpers: bool,
     wall_summary: bool,
@@ -210,6 +212,7 @@ fn parse_options(args: &[String]) -> Options {
             .and_then(|v| v.parse().ok())
             .unwrap_or(if quick { 7 } else { 11 }),
         only,
+        render: value("--render").map(PathBuf::from),
         contenders: value("--contenders").map(|v| v.split(',').map(str::to_string).collect()),
         helpers: !args.iter().any(|a| a == "--no-helpers"),
         wall_summary: args.iter().any(|a| a == "--wall-summary"),
@@ -406,9 +409,15 @@ fn median(reports: &[Report], key: &str) -> Option<f64> {
 struct Cell {
     reports: Vec<Report>,
     errors: Vec<String>,
+    /// The number of successful runs, when `reports` holds only their medians (`--render`).
+    recorded_runs: Option<usize>,
 }
 
 impl Cell {
+    fn runs(&self) -> usize {
+        self.recorded_runs.unwrap_or(self.reports.len())
+    }
+
     fn median(&self, key: &str) -> Option<f64> {
         median(&self.reports, key)
     }
@@ -478,8 +487,11 @@ fn timing(options: &Options, workload: Workload) -> Timing {
 fn parent(args: &[String]) {
     let options = parse_options(args);
     let started = Instant::now();
+    let rendering = options.render.is_some();
     let helper = |build: fn() -> Launch| {
-        if options.helpers {
+        if rendering {
+            Launch::Unavailable("not run (--render)".into())
+        } else if options.helpers {
             build()
         } else {
             Launch::Unavailable("skipped (--no-helpers)".into())
@@ -540,7 +552,13 @@ fn parent(args: &[String]) {
     let max_rounds = workloads.iter().map(|&w| rounds(w)).max().unwrap_or(0);
 
     let mut results: Results = BTreeMap::new();
-    for round in 0..max_rounds {
+    if let Some(path) = &options.render {
+        let text = std::fs::read_to_string(path)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        let names: Vec<&'static str> = contenders.iter().map(|c| c.name).collect();
+        results = read_csv(&text, &names);
+    }
+    for round in 0..if rendering { 0 } else { max_rounds } {
         for &workload in &workloads {
             if round >= rounds(workload) {
                 continue;
@@ -570,13 +588,18 @@ fn parent(args: &[String]) {
                     rounds(workload),
                     workload.spec(),
                     contender.name,
-                    match &outcome {
-                        Ok(report) => format!(
+                    match (&outcome, workload) {
+                        (Ok(report), Workload::Scale { .. }) => format!(
+                            "pass {:.2} µs, {:.0} connects/s",
+                            report.get("pass_mean_ns").unwrap_or(0.0) / 1e3,
+                            report.get("connects_per_s").unwrap_or(0.0)
+                        ),
+                        (Ok(report), _) => format!(
                             "{:.0} msgs/s (CPU), {:.0} msgs/s (wall)",
                             report.get("cpu_rate").unwrap_or(0.0),
                             report.get("rate").unwrap_or(0.0)
                         ),
-                        Err(e) => format!("n/a ({e})"),
+                        (Err(e), _) => format!("n/a ({e})"),
                     }
                 );
                 let cell = results
@@ -596,19 +619,25 @@ fn parent(args: &[String]) {
     let svg_path = options.out.join("throughput.svg");
     let csv = csv(&results);
     let svg = svg(&results, &contender_names);
-    let wrote = std::fs::write(&csv_path, csv).and_then(|()| std::fs::write(&svg_path, svg));
+    let wrote = if rendering {
+        std::fs::write(&svg_path, svg)
+    } else {
+        std::fs::write(&csv_path, csv).and_then(|()| std::fs::write(&svg_path, svg))
+    };
     println!("{}", tables(&results, &workloads, &contenders));
     match wrote {
         Ok(()) => println!("wrote {} and {}", csv_path.display(), svg_path.display()),
         Err(e) => println!("could not write results to {}: {e}", options.out.display()),
     }
-    println!(
-        "total time {:.1} s ({}, headline rounds {}, other rounds {})",
-        started.elapsed().as_secs_f64(),
-        if options.quick { "--quick" } else { "full" },
-        options.headline_rounds,
-        other_rounds
-    );
+    if !rendering {
+        println!(
+            "total time {:.1} s ({}, headline rounds {}, other rounds {})",
+            started.elapsed().as_secs_f64(),
+            if options.quick { "--quick" } else { "full" },
+            options.headline_rounds,
+            other_rounds
+        );
+    }
     // The summary is computed on messages per CPU-second (see `common::cpu_rate`): equal to
     // messages per wall-clock second on an idle machine, and stable on a shared one.
     // `--wall-summary` computes it on wall-clock rates instead; the other basis is printed first.
@@ -680,9 +709,9 @@ impl Table {
     /// A row of `keys` (the first cells) followed by `values`, or by an `n/a` cell.
     fn row(&mut self, keys: &[String], cell: &Cell, values: impl FnOnce(&Cell) -> Vec<String>) {
         let runs = if cell.errors.is_empty() {
-            format!("{}", cell.reports.len())
+            format!("{}", cell.runs())
         } else {
-            format!("{} ({} failed)", cell.reports.len(), cell.errors.len())
+            format!("{} ({} failed)", cell.runs(), cell.errors.len())
         };
         let mut cells: Vec<String> = keys.to_vec();
         if cell.reports.is_empty() {
@@ -849,29 +878,37 @@ fn tables(results: &Results, workloads: &[Workload], contenders: &[Contender]) -
     out
 }
 
+/// The per-field medians `results.csv` records.
+const CSV_KEYS: [&str; 17] = [
+    "cpu_rate",
+    "rate",
+    "secs",
+    "p50_ns",
+    "p99_ns",
+    "cpu_s",
+    "msgs",
+    "maxrss_kib",
+    "mbytes_per_s",
+    "sent",
+    "lost",
+    "pass_mean_ns",
+    "pass_p50_ns",
+    "pass_p99_ns",
+    "connects_per_s",
+    "mem_per_peer_b",
+    "slot_mem_per_peer_b",
+];
+
 fn csv(results: &Results) -> String {
-    const KEYS: [&str; 17] = [
-        "cpu_rate",
-        "rate",
-        "secs",
-        "p50_ns",
-        "p99_ns",
-        "cpu_s",
-        "msgs",
-        "maxrss_kib",
-        "mbytes_per_s",
-        "sent",
-        "lost",
-        "pass_mean_ns",
-        "pass_p50_ns",
-        "pass_p99_ns",
-        "connects_per_s",
-        "mem_per_peer_b",
-        "slot_mem_per_peer_b",
-    ];
-    let mut out = format!("workload,contender,runs,{},error\n", KEYS.join(","));
+    const KEYS: [&str; 17] = CSV_KEYS;
+    let mut out = format!("workload,contender,runs,failed,{},error\n", KEYS.join(","));
     for ((workload, name), cell) in results {
-        let _ = write!(out, "{workload},{name},{}", cell.reports.len());
+        let _ = write!(
+            out,
+            "{workload},{name},{},{}",
+            cell.runs(),
+            cell.errors.len()
+        );
         for key in KEYS {
             let _ = write!(
                 out,
@@ -887,6 +924,45 @@ fn csv(results: &Results) -> String {
         let _ = writeln!(out, ",{error}");
     }
     out
+}
+
+/// Reads a `results.csv` back (medians only) for `--render`.
+fn read_csv(text: &str, names: &[&'static str]) -> Results {
+    let mut results = Results::new();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap_or("").split(',').collect();
+    for line in lines {
+        let fields: Vec<&str> = line.split(',').collect();
+        let get = |key: &str| {
+            let index = header.iter().position(|h| *h == key)?;
+            fields.get(index).copied().filter(|v| !v.is_empty())
+        };
+        let (Some(workload), Some(name)) = (get("workload"), get("contender")) else {
+            continue;
+        };
+        let Some(&name) = names.iter().find(|n| **n == name) else {
+            continue;
+        };
+        let runs: usize = get("runs").and_then(|v| v.parse().ok()).unwrap_or(0);
+        let failed: usize = get("failed").and_then(|v| v.parse().ok()).unwrap_or(0);
+        let mut cell = Cell {
+            recorded_runs: Some(runs),
+            ..Cell::default()
+        };
+        if runs > 0 {
+            let mut report = Report::default();
+            for key in CSV_KEYS {
+                if let Some(value) = get(key) {
+                    report.set(key, value);
+                }
+            }
+            cell.reports.push(report);
+        }
+        let error = get("error").unwrap_or("failed").to_string();
+        cell.errors.extend(std::iter::repeat_n(error, failed));
+        results.insert((workload.to_string(), name), cell);
+    }
+    results
 }
 
 /// Ratio of `numerator`'s median headline `key` (`cpu_rate` or `rate`) to `contender`'s, or
@@ -917,8 +993,8 @@ fn ratios(results: &Results, key: &str) -> String {
     )
 }
 
-/// A plain SVG chart: ping-pong messages/s (log scale) by client count, one line per contender,
-/// one panel per in-flight count.
+/// A plain SVG chart: ping-pong messages per CPU-second by client count, one line per contender,
+/// one panel per in-flight count (linear axes from zero, each panel scaled to its largest value).
 fn svg(results: &Results, contenders: &[&'static str]) -> String {
     const COLORS: [(&str, &str); 7] = [
         ("safe", "#d62728"),
@@ -930,26 +1006,16 @@ fn svg(results: &Results, contenders: &[&'static str]) -> String {
         ("safe_unhardened", "#e377c2"),
     ];
     let clients = [1usize, 100, 1000];
-    let (panel_w, panel_h, left, top, gap) = (360.0, 300.0, 70.0, 50.0, 60.0);
+    let (panel_w, panel_h, left, top, gap) = (360.0, 300.0, 70.0, 50.0, 80.0);
     let width = left + 2.0 * panel_w + gap + 150.0;
     let height = top + panel_h + 60.0;
-    let rates: Vec<f64> = results
-        .iter()
-        .filter(|((w, _), _)| w.starts_with("pingpong/"))
-        .filter_map(|(_, cell)| cell.median("cpu_rate"))
-        .filter(|r| *r > 0.0)
-        .collect();
-    let lo = rates.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = rates.iter().copied().fold(0.0, f64::max);
-    let (lo_exp, hi_exp) = if rates.is_empty() {
-        (3.0, 6.0)
-    } else {
-        (
-            lo.log10().floor(),
-            hi.log10().ceil().max(lo.log10().floor() + 1.0),
-        )
+    let rate = |name: &str, clients: usize, in_flight: usize| {
+        let spec = Workload::PingPong { clients, in_flight }.spec();
+        results
+            .get(&(spec, contenders.iter().find(|c| **c == name).copied()?))?
+            .median("cpu_rate")
+            .filter(|r| *r > 0.0)
     };
-    let y = |rate: f64| top + panel_h * (1.0 - (rate.log10() - lo_exp) / (hi_exp - lo_exp));
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -958,12 +1024,28 @@ fn svg(results: &Results, contenders: &[&'static str]) -> String {
     let _ = writeln!(out, r#"<rect width="100%" height="100%" fill="white"/>"#);
     let _ = writeln!(
         out,
-        r#"<text x="{}" y="22" font-size="15" text-anchor="middle">Ping-pong, 32-byte reliable messages: round trips per CPU-second (log scale)</text>"#,
+        r#"<text x="{}" y="22" font-size="15" text-anchor="middle">Ping-pong, 32-byte reliable messages: round trips per CPU-second (median)</text>"#,
         width / 2.0
     );
     for (panel, in_flight) in [1usize, 10].into_iter().enumerate() {
         let x0 = left + panel as f64 * (panel_w + gap);
-        let x = |i: usize| x0 + 30.0 + i as f64 * (panel_w - 60.0) / 2.0;
+        let x = |i: usize| x0 + 40.0 + i as f64 * (panel_w - 80.0) / 2.0;
+        let largest = COLORS
+            .iter()
+            .flat_map(|(name, _)| {
+                clients
+                    .iter()
+                    .filter_map(move |&n| rate(name, n, in_flight))
+            })
+            .fold(0.0, f64::max);
+        // A round axis maximum: 1, 2, 2.5 or 5 times a power of ten, split into 5 steps.
+        let magnitude = 10f64.powf(largest.max(1.0).log10().floor());
+        let top_value = [1.0, 2.0, 2.5, 5.0, 10.0]
+            .iter()
+            .map(|m| m * magnitude)
+            .find(|v| *v >= largest)
+            .unwrap_or(10.0 * magnitude);
+        let y = |value: f64| top + panel_h * (1.0 - value / top_value);
         let _ = writeln!(
             out,
             r#"<rect x="{x0}" y="{top}" width="{panel_w}" height="{panel_h}" fill="none" stroke="black"/>"#
@@ -974,18 +1056,17 @@ fn svg(results: &Results, contenders: &[&'static str]) -> String {
             x0 + panel_w / 2.0,
             top - 8.0
         );
-        let mut exp = lo_exp;
-        while exp <= hi_exp {
-            let yy = y(10f64.powf(exp));
+        for step in 0..=5 {
+            let value = top_value * f64::from(step) / 5.0;
+            let yy = y(value);
             let _ = writeln!(
                 out,
                 r##"<line x1="{x0}" y1="{yy}" x2="{}" y2="{yy}" stroke="#ddd"/><text x="{}" y="{}" text-anchor="end">{}</text>"##,
                 x0 + panel_w,
                 x0 - 5.0,
                 yy + 4.0,
-                fmt_rate(10f64.powf(exp))
+                fmt_rate(value)
             );
-            exp += 1.0;
         }
         for (i, n) in clients.iter().enumerate() {
             let _ = writeln!(
@@ -1002,21 +1083,10 @@ fn svg(results: &Results, contenders: &[&'static str]) -> String {
             top + panel_h + 38.0
         );
         for &(name, color) in &COLORS {
-            if !contenders.contains(&name) {
-                continue;
-            }
             let points: Vec<(f64, f64)> = clients
                 .iter()
                 .enumerate()
-                .filter_map(|(i, &n)| {
-                    let spec = Workload::PingPong {
-                        clients: n,
-                        in_flight,
-                    }
-                    .spec();
-                    let rate = results.get(&(spec, name))?.median("cpu_rate")?;
-                    (rate > 0.0).then(|| (x(i), y(rate)))
-                })
+                .filter_map(|(i, &n)| Some((x(i), y(rate(name, n, in_flight)?))))
                 .collect();
             if points.is_empty() {
                 continue;
@@ -1041,9 +1111,9 @@ fn svg(results: &Results, contenders: &[&'static str]) -> String {
     let legend_x = left + 2.0 * panel_w + gap + 15.0;
     let mut row = 0.0;
     for &(name, color) in &COLORS {
-        let present = results.iter().any(|((w, n), cell)| {
-            *n == name && w.starts_with("pingpong/") && !cell.reports.is_empty()
-        });
+        let present = clients
+            .iter()
+            .any(|&n| rate(name, n, 1).is_some() || rate(name, n, 10).is_some());
         if !present {
             continue;
         }
