@@ -959,7 +959,7 @@ fn read_csv(text: &str, names: &[&'static str]) -> Results {
             cell.reports.push(report);
         }
         let error = get("error").unwrap_or("failed").to_string();
-        cell.errors.extend(std::iter::repeat_n(error, failed));
+        cell.errors.extend(std::iter::repeat(error).take(failed));
         results.insert((workload.to_string(), name), cell);
     }
     results
