@@ -34,7 +34,7 @@
 //!
 //! Flags: `--quick` (short windows, fewer rounds: well under a minute once the helpers are
 //! built), `--rounds N` (rounds of the headline workload; the others get a third as many, at
-//! least one), `--only pingpong|headline|bulk|scale` (repeatable; `headline` is the summary's
+//! least one, or one with `--quick`), `--only pingpong|headline|bulk|scale` (repeatable; `headline` is the summary's
 //! workload alone), `--contenders a,b,..` (only these), `--no-helpers` (skip building the `enet` crate and the upstream-platform
 //! binary), `--wall-summary`, `--out DIR` (where `results.csv` and `throughput.svg` go; default
 //! `<target>/bench-throughput`), `--render results.csv` (print the tables, summary and chart of a
@@ -541,7 +541,11 @@ fn parent(args: &[String]) {
         contenders.retain(|c| keep.iter().any(|k| k == c.name));
     }
     let workloads = workloads(&options);
-    let other_rounds = (options.headline_rounds / 3).max(1);
+    let other_rounds = if options.quick {
+        1
+    } else {
+        (options.headline_rounds / 3).max(1)
+    };
     let rounds = |w: Workload| {
         if w == HEADLINE {
             options.headline_rounds
