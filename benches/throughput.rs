@@ -34,12 +34,14 @@
 //!
 //! Flags: `--quick` (short windows, fewer rounds: well under a minute once the helpers are
 //! built), `--rounds N` (rounds of the headline workload; the others get a third as many, at
-//! least one, or one with `--quick`), `--only pingpong|headline|bulk|scale` (repeatable; `headline` is the summary's
-//! workload alone), `--contenders a,b,..` (only these), `--no-helpers` (skip building the `enet` crate and the upstream-platform
-//! binary), `--wall-summary`, `--out DIR` (where `results.csv` and `throughput.svg` go; default
+//! least one, or one with `--quick`), `--only pingpong|headline|bulk|scale` (repeatable;
+//! `headline` is the summary's workload alone), `--contenders a,b,..` (only these),
+//! `--no-helpers` (skip building the `enet` crate and the upstream-platform binary),
+//! `--wall-summary`, `--out DIR` (where `results.csv` and `throughput.svg` go; default
 //! `<target>/bench-throughput`), `--render results.csv` (print the tables, summary and chart of a
-//! saved run without measuring; `--out` says where the chart goes). Without cargo's `--bench` flag (that is, under
-//! `cargo test --benches`) it only runs a quick in-process smoke test of every stack.
+//! saved run without measuring; `--out` says where the chart goes). Without cargo's `--bench`
+//! flag (that is, under `cargo test --benches`) it only runs a quick in-process smoke test of
+//! every stack.
 
 #[path = "common/mod.rs"]
 mod common;

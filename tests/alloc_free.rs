@@ -5,8 +5,8 @@
 //! packets, commands and acknowledgements) call libc directly, not the Rust allocator, so they are
 //! not counted: what is counted is exactly what the Rust side adds. Each test warms up (queues and
 //! buffers reach their steady-state capacity), arms the counter on its own thread, runs a
-//! steady-state ping-pong of 10,000 reliable messages over loopback, disarms, and requires the count
-//! to be zero. The tests run on their own threads, so other tests' allocations are not counted.
+//! steady-state ping-pong of 10,000 reliable messages over loopback, disarms, and requires the
+//! count to be zero. Counts are per thread, so tests running in parallel do not see each other's.
 
 use enet::{Connection, Event, PacketPeer};
 use std::alloc::{GlobalAlloc, Layout, System};
