@@ -1,8 +1,9 @@
 //! Contender `safe`: this crate's Godot-shaped API (`enet::Connection`, `enet::PacketPeer`), used
-//! the way its documentation shows. `service(0)` is called until it returns `Event::None`; a
-//! received packet is taken with `get_packet` (owned, not copied) and the server echoes it with
-//! `send_packet` (no copy); clients send with `send(channel, &[u8], flags)` (one copy into an ENet
-//! packet, as Godot's `send` does).
+//! the way its documentation shows for a busy loop: `drain(0, ..)` hands over every ready event
+//! under one lock (the batch form of `service(0)` until `Event::None`); a received packet is taken
+//! with `get_packet` (owned, not copied) and the server echoes it with `send_packet` (no copy);
+//! clients send with `send(channel, &[u8], flags)` (one copy into an ENet packet, as Godot's
+//! `send` does).
 
 use crate::common::{Counts, Mode, Stack};
 use enet::{Connection, Event, PacketPeer};
@@ -80,9 +81,9 @@ impl Stack for Safe {
     }
 
     fn pump_server(&mut self, server: &mut Connection, echo: bool, counts: &mut Counts) {
-        loop {
-            match server.service(0).expect("service") {
-                Event::None => break,
+        server
+            .drain(0, |event| match event {
+                Event::None => {}
                 Event::Connect { .. } => counts.connects += 1,
                 Event::Disconnect { .. } => counts.disconnects += 1,
                 Event::Receive { peer, channel } => {
@@ -94,16 +95,18 @@ impl Stack for Safe {
                             .expect("send_packet");
                     }
                 }
-            }
-        }
+            })
+            .expect("drain");
     }
 
     fn pump_client(&mut self, client: &mut Client, reply: Option<(&[u8], Mode)>) -> u32 {
         let mut received = 0;
-        loop {
-            match client.connection.service(0).expect("service") {
-                Event::None => break,
-                Event::Connect { .. } => client.connected = true,
+        let connected = &mut client.connected;
+        client
+            .connection
+            .drain(0, |event| match event {
+                Event::None => {}
+                Event::Connect { .. } => *connected = true,
                 Event::Disconnect { .. } => panic!("client disconnected"),
                 Event::Receive { peer, .. } => {
                     let packet = peer.get_packet().expect("get_packet");
@@ -114,8 +117,8 @@ impl Stack for Safe {
                     }
                     received += 1;
                 }
-            }
-        }
+            })
+            .expect("drain");
         received
     }
 
