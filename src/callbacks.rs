@@ -63,6 +63,29 @@ impl Filter {
 
 const PEER_ID_MASK: u16 = sys::ENET_PROTOCOL_MAXIMUM_PEER_ID as u16;
 
+/// The protocol header's size: 2 bytes, 4 with the sent time, plus 4 for the checksum.
+fn header_size(flags: u32, checksummed: bool) -> usize {
+    let header = if flags & sys::ENET_PROTOCOL_HEADER_FLAG_SENT_TIME != 0 {
+        4
+    } else {
+        2
+    };
+    header + if checksummed { 4 } else { 0 }
+}
+
+/// A datagram flagged COMPRESSED but shorter than its own header. Upstream 1.3.18 hands the
+/// decompressor `receivedDataLength - headerSize`, which then underflows to nearly `usize::MAX`
+/// (anyone can send one: peer id 0xFFF skips ENet's address and session checks), so such
+/// datagrams are always dropped before ENet sees them, whatever the hardening switch says.
+fn is_truncated_compressed(datagram: &[u8], checksummed: bool) -> bool {
+    let flags = match datagram {
+        [hi, lo, ..] => u32::from(u16::from_be_bytes([*hi, *lo])),
+        _ => return false,
+    };
+    flags & sys::ENET_PROTOCOL_HEADER_FLAG_COMPRESSED != 0
+        && datagram.len() < header_size(flags, checksummed)
+}
+
 /// True for datagrams sent to peer id 0xFFF ("no peer yet"): ENet only acts on CONNECT in those.
 fn is_new_connection(datagram: &[u8]) -> bool {
     let peer_id = match datagram {
@@ -122,6 +145,10 @@ pub(crate) unsafe extern "C" fn intercept(
         )
     };
     let verdict = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: `host` is live (see above); a plain field read.
+        if is_truncated_compressed(datagram, unsafe { (*host).checksum.is_some() }) {
+            return Verdict::Drop;
+        }
         if filter.refusing && is_new_connection(datagram) {
             // SAFETY: `host` is live and `datagram` is its received datagram (see above).
             unsafe { answer_refused(host, datagram, filter.refusal_data) };
@@ -153,16 +180,9 @@ pub(crate) unsafe extern "C" fn intercept(
 /// lives in `packetData[0]`, disjoint from the `packetData[1]` scratch written here).
 unsafe fn commands_of<'h>(host: *mut sys::ENetHost, datagram: &'h [u8]) -> Option<&'h [u8]> {
     let flags = u32::from(u16::from_be_bytes([*datagram.first()?, *datagram.get(1)?]));
-    let mut header = if flags & sys::ENET_PROTOCOL_HEADER_FLAG_SENT_TIME != 0 {
-        4
-    } else {
-        2
-    };
     // SAFETY: reads of plain fields of a live host (caller's contract).
     let (checksum, compressor) = unsafe { ((*host).checksum, (*host).compressor) };
-    if checksum.is_some() {
-        header += 4;
-    }
+    let header = header_size(flags, checksum.is_some());
     let body = datagram.get(header..)?;
     if flags & sys::ENET_PROTOCOL_HEADER_FLAG_COMPRESSED == 0 {
         return Some(body);
@@ -283,6 +303,27 @@ mod tests {
         let at = offset_of!(sys::ENetProtocolConnect, connectID);
         command[at..at + 4].copy_from_slice(&[9, 8, 7, 6]);
         command
+    }
+
+    #[test]
+    fn compressed_datagrams_shorter_than_their_header_are_truncated() {
+        assert!(
+            !is_truncated_compressed(&[0x4F, 0xFF], false),
+            "2 bytes hold a 2-byte header"
+        );
+        assert!(
+            is_truncated_compressed(&[0xCF, 0xFF], false),
+            "sent time needs 4 bytes"
+        );
+        assert!(
+            is_truncated_compressed(&[0x4F, 0xFF, 0, 0], true),
+            "a checksum needs 6 bytes"
+        );
+        assert!(!is_truncated_compressed(&[0xCF, 0xFF, 0, 0], false));
+        assert!(
+            !is_truncated_compressed(&[0x8F, 0xFF], false),
+            "not compressed: ENet's business"
+        );
     }
 
     #[test]

@@ -419,6 +419,12 @@ unsafe extern "C" fn decompress_callback(
         let Some(codec) = (unsafe { codec_at(context) }) else {
             return 0;
         };
+        // Upstream 1.3.18 computes this length as `receivedDataLength - headerSize`, which
+        // underflows for a compressed datagram shorter than its header. The intercept trampoline
+        // drops those first; this keeps the slice below valid even if one got through.
+        if in_limit > isize::MAX as usize {
+            return 0;
+        }
         // SAFETY: `in_data` is readable for `in_limit` bytes (contract above).
         let input = unsafe { raw_slice(in_data, in_limit) };
         // SAFETY: `out_data` is writable for `out_limit` bytes, not aliased (contract above).

@@ -508,10 +508,19 @@ impl Connection {
         self.with_host(|host| host.duplicate_peers())
     }
 
-    /// Sets the MTU the host proposes to new connections (ENet clamps it to 576..=4096; default
-    /// 1392).
+    /// Sets the MTU the host proposes to new connections, within ENet's protocol range
+    /// `576..=4096` (default 1392). Outside it is [`Error::InvalidParameter`]: ENet clamps only the
+    /// MTU a remote proposes, and a host whose own MTU cannot hold a command never finishes a
+    /// service pass.
     pub fn set_mtu(&self, mtu: u32) -> Result<()> {
-        self.with_host(|host| host.set_mtu(mtu))
+        self.with_host(|host| {
+            let range = sys::ENET_PROTOCOL_MINIMUM_MTU..=sys::ENET_PROTOCOL_MAXIMUM_MTU;
+            if !range.contains(&mtu) {
+                return Err(Error::InvalidParameter);
+            }
+            host.set_mtu(mtu);
+            Ok(())
+        })?
     }
 
     /// The MTU the host proposes to new connections.

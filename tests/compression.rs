@@ -113,3 +113,38 @@ fn compress_on_an_inactive_connection_is_unconfigured() {
         Err(enet::Error::Unconfigured)
     );
 }
+
+#[test]
+fn a_compressed_datagram_shorter_than_its_header_is_dropped_harmlessly() {
+    for mode in MODES {
+        let (server, client, to_client, to_server) = common::connected_pair(2);
+        for connection in [&server, &client] {
+            connection.compress(mode).unwrap();
+        }
+        let port = server.get_local_port().unwrap();
+        let stranger = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        // Peer id 0xFFF with the COMPRESSED (and SENT_TIME) flag: 1.3.18 would hand the
+        // decompressor `2 - 4` bytes, an underflow to almost usize::MAX.
+        for datagram in [&[0xCF, 0xFF][..], &[0x4F], &[0xCF, 0xFF, 0x00]] {
+            stranger.send_to(datagram, ("127.0.0.1", port)).unwrap();
+        }
+        let start = std::time::Instant::now();
+        while start.elapsed() < std::time::Duration::from_millis(100) {
+            server.service(1).unwrap();
+        }
+        // The host still works.
+        to_server
+            .send(0, b"still here", PacketPeer::FLAG_RELIABLE)
+            .unwrap();
+        let mut pump = Pump::new(&[&server, &client]);
+        assert_eq!(
+            pump.next(0),
+            Event::Receive {
+                peer: to_client.clone(),
+                channel: 0
+            },
+            "{mode:?}"
+        );
+        assert_eq!(&to_client.get_packet().unwrap()[..], b"still here");
+    }
+}

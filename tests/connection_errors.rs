@@ -1047,3 +1047,24 @@ fn host_statistic_values_are_godots() {
     assert_eq!(HostStatistic::TotalReceivedData as i32, 2);
     assert_eq!(HostStatistic::TotalReceivedPackets as i32, 3);
 }
+
+#[test]
+fn set_mtu_accepts_only_enets_protocol_range() {
+    let connection = client();
+    for mtu in [0, 4, 48, 575, 4097, u32::MAX] {
+        assert_eq!(
+            connection.set_mtu(mtu),
+            Err(Error::InvalidParameter),
+            "mtu {mtu}"
+        );
+    }
+    assert_eq!(
+        connection.get_mtu(),
+        Ok(1392),
+        "a refused value changes nothing"
+    );
+    for mtu in [576, 1200, 4096] {
+        connection.set_mtu(mtu).unwrap();
+        assert_eq!(connection.get_mtu(), Ok(mtu));
+    }
+}
