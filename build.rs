@@ -38,19 +38,17 @@ const PROTOCOL_FILES: [&str; 7] = [
     "protocol.c",
 ];
 
-/// What upstream's CMakeLists.txt/configure.ac detect on Linux (upstream-enet.md §2.6), for `unix.c`.
-const LINUX_DEFINES: [&str; 10] = [
-    "HAS_FCNTL",
-    "HAS_POLL",
-    "HAS_GETADDRINFO",
-    "HAS_GETNAMEINFO",
-    "HAS_GETHOSTBYNAME_R",
-    "HAS_GETHOSTBYADDR_R",
-    "HAS_INET_PTON",
-    "HAS_INET_NTOP",
-    "HAS_MSGHDR_FLAGS",
-    "HAS_SOCKLEN_T",
-];
+/// What upstream's build detects on Linux, for `unix.c`: one define per line of
+/// `enet-sys/linux-defines.txt` (shared with the interop tests' reference C peer).
+const LINUX_DEFINES: &str = include_str!("enet-sys/linux-defines.txt");
+
+/// The defines of [`LINUX_DEFINES`], without its comments.
+fn linux_defines() -> impl Iterator<Item = &'static str> {
+    LINUX_DEFINES
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+}
 
 fn main() {
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
@@ -91,7 +89,7 @@ fn main() {
     } else {
         build.file(vendor.join("unix.c"));
         if os == "linux" || os == "android" {
-            for define in LINUX_DEFINES {
+            for define in linux_defines() {
                 build.define(define, "1");
             }
         }

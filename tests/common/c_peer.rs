@@ -28,20 +28,9 @@ pub const DISCONNECT_DATA: u32 = 42;
 /// same on its side).
 pub const THROTTLE: (u32, u32, u32) = (5000, 2, 0);
 
-/// Upstream's Linux defines (upstream-enet.md §2.6), used on Linux as the top-level build.rs does
-/// (elsewhere unix.c picks its own).
-const LINUX_DEFINES: [&str; 10] = [
-    "HAS_FCNTL",
-    "HAS_POLL",
-    "HAS_GETADDRINFO",
-    "HAS_GETNAMEINFO",
-    "HAS_GETHOSTBYNAME_R",
-    "HAS_GETHOSTBYADDR_R",
-    "HAS_INET_PTON",
-    "HAS_INET_NTOP",
-    "HAS_MSGHDR_FLAGS",
-    "HAS_SOCKLEN_T",
-];
+/// Upstream's Linux defines (upstream-enet.md §2.6), one per line, used on Linux as the top-level
+/// build.rs uses them for `unix.c` (elsewhere unix.c picks its own).
+const LINUX_DEFINES: &str = include_str!("../../enet-sys/linux-defines.txt");
 
 /// Upstream's sources: the protocol files and the Unix platform layer (not this crate's).
 const ENET_SOURCES: [&str; 8] = [
@@ -207,7 +196,8 @@ pub fn build_vendored_peer() -> PathBuf {
         .args(["-c", "-O2", "-I"])
         .arg(&include);
     if cfg!(any(target_os = "linux", target_os = "android")) {
-        for define in LINUX_DEFINES {
+        let defines = LINUX_DEFINES.lines().map(str::trim);
+        for define in defines.filter(|line| !line.is_empty() && !line.starts_with('#')) {
             enet.arg(format!("-D{define}=1"));
         }
     }
