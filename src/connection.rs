@@ -430,9 +430,10 @@ impl Connection {
 
     /// Sends one raw UDP datagram from the host's socket (for NAT hole punching).
     ///
-    /// Errors: [`Error::Unconfigured`] (no host); [`Error::InvalidParameter`] for a port outside
-    /// `1..=65535` or an IPv6 address; [`Error::CantResolve`]; [`Error::Failed`] if the socket
-    /// refuses the datagram (Godot ignores the send result).
+    /// The address resolves as in [`connect_to_host`](Self::connect_to_host). Errors:
+    /// [`Error::Unconfigured`] (no host); [`Error::InvalidParameter`] for a port outside
+    /// `1..=65535` or an IP of a family the host's socket cannot reach; [`Error::CantResolve`];
+    /// [`Error::Failed`] if the socket refuses the datagram (Godot ignores the send result).
     pub fn socket_send(
         &self,
         destination_address: &str,
