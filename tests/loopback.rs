@@ -459,16 +459,8 @@ fn an_intercept_sees_every_received_datagram_with_its_source() {
             Verdict::Pass
         })))
         .unwrap();
-    let client = common::client();
-    let to_server = client.connect_to_host("127.0.0.1", port, 2, 0).unwrap();
+    let (client, to_server, to_client) = common::join(&server, "127.0.0.1", port, 2);
     let mut pump = Pump::new(&[&server, &client]);
-    let Event::Connect {
-        peer: to_client, ..
-    } = pump.next(0)
-    else {
-        panic!("expected Connect")
-    };
-    assert!(matches!(pump.next(1), Event::Connect { .. }));
     to_server.send(1, b"needle-4242", R).unwrap();
     assert_eq!(
         pump.next(0),
