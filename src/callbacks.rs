@@ -4,17 +4,19 @@
 //!
 //! `ENetHost` has no user-data pointer, so the trampoline finds its filter through a thread-local
 //! set for the duration of each `enet_host_service` call (the hook only ever runs inside that call,
-//! on the calling thread). The same thread-local lets the connection refuse re-entrant calls from
-//! inside the user's closure with [`Error::Busy`](crate::Error::Busy) instead of deadlocking.
+//! on the calling thread). Calls the user's closure makes on connections follow the re-entrancy
+//! rule of [`crate::shared`].
 
 use crate::address;
 use crate::hardening;
 use enet_sys as sys;
+use std::any::Any;
 use std::cell::Cell;
 use std::ffi::c_int;
 use std::mem::{offset_of, size_of};
 use std::net::SocketAddr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr::NonNull;
 
 /// What an intercept callback decides about a received datagram.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -39,6 +41,9 @@ pub(crate) struct Filter {
     /// Apply the [`hardening`] fixes (on unless a test turns them off to show the defects).
     pub(crate) hardened: bool,
     pub(crate) user: Option<Box<InterceptFn>>,
+    /// Payloads of panics caught from `user` during the current service call, taken out (and
+    /// dropped outside it) when ENet returns: a payload's own `Drop` may panic or call back.
+    pub(crate) caught: Vec<Box<dyn Any + Send>>,
 }
 
 impl Default for Filter {
@@ -48,6 +53,7 @@ impl Default for Filter {
             refusal_data: 0,
             hardened: true,
             user: None,
+            caught: Vec::new(),
         }
     }
 }
@@ -95,18 +101,23 @@ fn is_new_connection(datagram: &[u8]) -> bool {
     peer_id & PEER_ID_MASK == PEER_ID_MASK
 }
 
+/// The host being serviced on this thread and its filter.
+type Active = (*mut sys::ENetHost, *mut Filter);
+
 thread_local! {
-    /// The filter of the host being serviced on this thread, and the identity of its connection.
-    static ACTIVE: Cell<(*mut Filter, usize)> = const { Cell::new((std::ptr::null_mut(), 0)) };
+    /// The host being serviced on this thread (innermost, when services nest across connections)
+    /// and its filter.
+    static ACTIVE: Cell<Active> =
+        const { Cell::new((std::ptr::null_mut(), std::ptr::null_mut())) };
 }
 
-/// Marks `filter` (of the connection identified by `owner`) active on this thread until dropped.
+/// Marks `host`'s `filter` active on this thread until dropped.
 pub(crate) struct Entered {
-    previous: (*mut Filter, usize),
+    previous: Active,
 }
 
-pub(crate) fn enter(filter: &mut Filter, owner: usize) -> Entered {
-    let previous = ACTIVE.with(|active| active.replace((filter as *mut Filter, owner)));
+pub(crate) fn enter(host: NonNull<sys::ENetHost>, filter: &mut Filter) -> Entered {
+    let previous = ACTIVE.with(|active| active.replace((host.as_ptr(), filter as *mut Filter)));
     Entered { previous }
 }
 
@@ -116,26 +127,21 @@ impl Drop for Entered {
     }
 }
 
-/// True if this thread is inside the servicing of the connection identified by `owner` (that is,
-/// in its intercept callback).
-pub(crate) fn is_servicing(owner: usize) -> bool {
-    ACTIVE.with(|active| active.get().1 == owner)
-}
-
 /// Installed as every host's `intercept`.
 pub(crate) unsafe extern "C" fn intercept(
     host: *mut sys::ENetHost,
     _event: *mut sys::ENetEvent,
 ) -> c_int {
-    let (filter, _) = ACTIVE.with(Cell::get);
-    if filter.is_null() {
+    let (active, filter) = ACTIVE.with(Cell::get);
+    if active != host || filter.is_null() {
         return 0;
     }
     // SAFETY: ENet calls this from enet_protocol_receive_incoming_commands with a live host whose
     // receivedData/receivedDataLength describe the datagram just received (in packetData[0]),
-    // inside the enet_host_service call during which `enter` made `filter` point at this host's
-    // Filter (an exclusive borrow held by the servicing code, unused until the call returns). No
-    // reference to the whole host is formed, so the datagram slice aliases nothing mutable.
+    // inside the enet_host_service call of `host` during which `enter` made `filter` point at its
+    // Filter (an exclusive borrow held by the servicing code, unused until the call returns; the
+    // host check above makes sure it is this host's). No reference to the whole host is formed,
+    // so the datagram slice aliases nothing mutable.
     let (from, datagram, filter) = unsafe {
         let datagram = std::slice::from_raw_parts((*host).receivedData, (*host).receivedDataLength);
         (
@@ -165,8 +171,13 @@ pub(crate) unsafe extern "C" fn intercept(
     }));
     match verdict {
         Ok(Verdict::Pass) => 0,
-        // A panicking intercept drops the datagram: nothing unwinds into C.
-        Ok(Verdict::Drop) | Err(_) => 1,
+        Ok(Verdict::Drop) => 1,
+        // A panicking intercept drops the datagram: nothing unwinds into C, and the payload is
+        // dropped after ENet returns.
+        Err(payload) => {
+            filter.caught.push(payload);
+            1
+        }
     }
 }
 

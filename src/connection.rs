@@ -5,9 +5,10 @@ use crate::callbacks::InterceptFn;
 use crate::compress::CompressionMode;
 use crate::error::{Error, Result};
 use crate::event::Event;
-use crate::host::{Host, RawEvent, Shared, State};
+use crate::host::{Host, RawEvent, State};
 use crate::packet::Packet;
 use crate::packet_peer::PacketPeer;
+use crate::shared::Shared;
 use enet_sys as sys;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -92,10 +93,6 @@ impl Connection {
     /// Runs `f` on the live host, or returns [`Error::Unconfigured`].
     fn with_host<T>(&self, f: impl FnOnce(&mut Host) -> T) -> Result<T> {
         self.shared.with(|state| state.host().map(f))?
-    }
-
-    fn owner(&self) -> usize {
-        self.shared.owner()
     }
 
     /// Creates a host bound to `bind_address` and `bind_port` (0 = any free port), with room for
@@ -233,7 +230,7 @@ impl Connection {
         let mut deadline = None;
         loop {
             let (event, socket) = self.shared.with(|state| {
-                let event = state.service(self.owner(), true)?;
+                let event = state.service(true)?;
                 Ok::<_, Error>((event, state.host()?.socket()))
             })??;
             if !matches!(event, RawEvent::None) {
@@ -287,9 +284,7 @@ impl Connection {
     /// Returns one already-queued event without touching the socket (`enet_host_check_events`);
     /// [`Event::None`] when none is queued.
     pub fn check_events(&self) -> Result<Event> {
-        let event = self
-            .shared
-            .with(|state| state.service(self.owner(), false))??;
+        let event = self.shared.with(|state| state.service(false))??;
         Ok(self.event(event))
     }
 
@@ -455,7 +450,12 @@ impl Connection {
     /// same connection or its peers from inside it return [`Error::Busy`]. A panic inside it is
     /// caught at the FFI boundary and drops the datagram.
     pub fn set_intercept(&self, intercept: Option<Box<InterceptFn>>) -> Result<()> {
-        self.with_host(|host| host.filter.user = intercept)
+        let mut intercept = intercept;
+        let result = self.with_host(|host| std::mem::swap(&mut host.filter.user, &mut intercept));
+        // The replaced closure (or, on error, the one not installed) is dropped here, outside
+        // the lock: its Drop may call this connection.
+        drop(intercept);
+        result
     }
 
     /// Turns off (or back on) this crate's fixes for upstream 1.3.18's receive-path defects
@@ -489,7 +489,16 @@ impl Connection {
     }
 
     /// Sets how much received, undelivered data one peer may hold, in bytes. Default **8 MiB**
-    /// (ENet's is 32 MiB; one peer can pin about this plus one maximum packet).
+    /// (ENet's is 32 MiB).
+    ///
+    /// It counts everything received from the peer that the application has not taken yet: what
+    /// ENet still reassembles or orders, the packets queued on the peer for
+    /// [`PacketPeer::get_packet`], and those in a [`MultiplayerPeer`](crate::MultiplayerPeer)'s
+    /// FIFO; each held packet counts its bytes plus a few dozen bytes of bookkeeping. One peer
+    /// can therefore pin at most about this plus one maximum packet. At the bound ENet accepts
+    /// nothing more from the peer: reliable data is not acknowledged, so the sender retransmits
+    /// it and it arrives, in order, once the application reads (a sender kept waiting longer
+    /// than its timeout disconnects); unreliable data arriving meanwhile is dropped.
     pub fn set_max_waiting_data(&self, bytes: usize) -> Result<()> {
         self.with_host(|host| host.set_max_waiting_data(bytes))
     }

@@ -2,7 +2,7 @@
 //! one ENet host, and the per-slot bookkeeping that makes peer handles generational.
 //!
 //! Every dereference of an `ENetHost` or `ENetPeer` in the crate is in this file. A [`Host`] is
-//! only reachable through the `Mutex` in [`Shared`], so the host, its peers and every packet queued
+//! only reachable through the `Mutex` in [`Shared`](crate::shared::Shared), so the host, its peers and every packet queued
 //! on them (one exclusion domain, per upstream ENet) are touched by one thread at a time.
 //!
 //! Peer identity is a [`PeerId`] `{ slot, generation }`: `slot` is the peer's index in
@@ -16,15 +16,15 @@ use crate::callbacks::{self, Filter};
 use crate::error::{Error, Result};
 use crate::hardening::DRIFT_CHECK_INTERVAL_MS;
 use crate::packet::Packet;
+use crate::shared::Graveyard;
 use enet_sys as sys;
 use once_cell::sync::OnceCell;
-use std::cell::Cell;
+use std::any::Any;
 use std::collections::VecDeque;
 use std::ffi::{c_int, c_void};
 use std::mem::MaybeUninit;
 use std::net::SocketAddr;
 use std::ptr::NonNull;
-use std::sync::{Mutex, PoisonError};
 
 /// The safe default for `maximumPacketSize` (ENet's is 32 MiB): the largest packet a peer may
 /// send us or we may send.
@@ -32,6 +32,17 @@ pub(crate) const DEFAULT_MAX_PACKET_SIZE: usize = 4 << 20;
 /// The safe default for `maximumWaitingData` (ENet's is 32 MiB): received but undelivered data per
 /// peer. One peer can pin about this plus one maximum packet.
 pub(crate) const DEFAULT_MAX_WAITING_DATA: usize = 8 << 20;
+
+/// What a received packet the application has not taken yet costs beyond its bytes: the
+/// `ENetPacket` and our handle to it. A packet held for the application counts its bytes plus
+/// this against its peer's `maximumWaitingData`, so zero-length packets are not free either.
+const HELD_PACKET_OVERHEAD: usize =
+    std::mem::size_of::<sys::ENetPacket>() + std::mem::size_of::<Packet>();
+
+/// What `packet`, held for the application, counts against its peer's `maximumWaitingData`.
+pub(crate) fn held_cost(packet: &Packet) -> usize {
+    packet.len() + HELD_PACKET_OVERHEAD
+}
 
 /// Runs `enet_initialize` once per process; `enet_deinitialize` is never called (git2's `init`).
 fn init() -> Result<()> {
@@ -45,107 +56,15 @@ fn init() -> Result<()> {
     }
 }
 
-/// The state shared by a connection and all its peer handles.
-#[derive(Default)]
-pub(crate) struct Shared {
-    state: Mutex<State>,
-}
-
-thread_local! {
-    /// The state this thread holds locked inside [`Shared::drain`]'s handler, and whose it is, so
-    /// calls on that connection and its peers from the handler use it instead of relocking.
-    static HELD: Cell<(usize, *mut State)> = const { Cell::new((0, std::ptr::null_mut())) };
-}
-
-/// Marks `state` (of the connection identified by `owner`) held by this thread until dropped.
-struct Held {
-    previous: (usize, *mut State),
-}
-
-impl Held {
-    fn enter(owner: usize, state: *mut State) -> Held {
-        Held {
-            previous: HELD.with(|held| held.replace((owner, state))),
-        }
-    }
-}
-
-impl Drop for Held {
-    fn drop(&mut self) {
-        HELD.with(|held| held.set(self.previous));
-    }
-}
-
-impl Shared {
-    /// This connection's identity, for the thread-locals that recognise re-entrant calls.
-    pub(crate) fn owner(&self) -> usize {
-        self as *const Shared as usize
-    }
-
-    /// Runs `f` on the locked state.
-    ///
-    /// From inside this connection's own intercept callback (ENet is mid-service further up the
-    /// stack) it returns [`Error::Busy`] instead of deadlocking. From inside a [`drain`] handler on
-    /// this thread it uses the state the drain already holds, without relocking.
-    ///
-    /// [`drain`]: Shared::drain
-    pub(crate) fn with<T>(&self, f: impl FnOnce(&mut State) -> T) -> Result<T> {
-        let owner = self.owner();
-        if callbacks::is_servicing(owner) {
-            return Err(Error::Busy);
-        }
-        let (held_owner, held) = HELD.with(Cell::get);
-        if held_owner == owner {
-            // SAFETY: `held` points to the state `drain` has locked on this very thread, further
-            // up the stack; `drain` does not touch it while its handler runs, and `f` (crate code)
-            // never re-enters `with`, so this is the only live reference.
-            return Ok(f(unsafe { &mut *held }));
-        }
-        // A panic while locked cannot leave ENet half-updated (C does not unwind), so a poisoned
-        // lock is still consistent.
-        Ok(f(&mut self
-            .state
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)))
-    }
-
-    /// Services the host until it has no event left, under one lock, calling `handler` with each
-    /// event (turned public by `wrap`). While `handler` runs, [`with`](Shared::with) on this
-    /// thread reuses the held state. Returns how many events were handled; 0 means the first
-    /// pass found nothing (the caller may wait and retry).
-    pub(crate) fn drain<E>(
-        &self,
-        wrap: impl Fn(RawEvent) -> E,
-        mut handler: impl FnMut(E),
-    ) -> Result<usize> {
-        let owner = self.owner();
-        if callbacks::is_servicing(owner) || HELD.with(Cell::get).0 == owner {
-            return Err(Error::Busy);
-        }
-        let mut guard = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        // Every access below goes through this one pointer, the guard stays untouched until it
-        // unlocks at the end of the function.
-        let state: *mut State = &mut *guard;
-        let mut handled = 0;
-        loop {
-            // SAFETY: `state` is the locked state; no other reference to it is live here.
-            let event = unsafe { (*state).service(owner, true) }?;
-            if matches!(event, RawEvent::None) {
-                return Ok(handled);
-            }
-            let _held = Held::enter(owner, state);
-            handler(wrap(event));
-            handled += 1;
-        }
-    }
-}
-
-/// The lockable state: the host, if one exists, and the generation counter, which survives
-/// destroy/create so handles from an earlier host never match a later one.
+/// The lockable state: the host, if one exists, the generation counter, which survives
+/// destroy/create so handles from an earlier host never match a later one, and the user values
+/// removed while the state is borrowed, to be dropped once it no longer is (see
+/// [`crate::shared`]).
 #[derive(Default)]
 pub(crate) struct State {
     host: Option<Host>,
     generations: u64,
+    graveyard: Graveyard,
 }
 
 impl State {
@@ -164,18 +83,33 @@ impl State {
         self.host = Some(host);
     }
 
-    /// Destroys the host (peers are not told; they time out), detaching every handle.
+    /// Keeps `value`, which may run user code when dropped, until the state is no longer
+    /// borrowed: [`Shared`](crate::shared::Shared) drops it then.
+    pub(crate) fn bury(&mut self, value: impl Any + Send) {
+        self.graveyard.push(Box::new(value));
+    }
+
+    /// What was buried since the last call.
+    pub(crate) fn take_graveyard(&mut self) -> Graveyard {
+        std::mem::take(&mut self.graveyard)
+    }
+
+    /// Destroys the host (peers are not told; they time out), detaching every handle. The host
+    /// holds the user's intercept closure: it is buried, and destroyed when the state is released.
     pub(crate) fn destroy(&mut self) -> Result<()> {
-        self.host.take().map(drop).ok_or(Error::Unconfigured)
+        let host = self.host.take().ok_or(Error::Unconfigured)?;
+        self.bury(host);
+        Ok(())
     }
 
     /// Services the host once without waiting (`enet_host_service(host, event, 0)`), or only
-    /// drains already-queued events when `io` is false (`enet_host_check_events`).
-    pub(crate) fn service(&mut self, owner: usize, io: bool) -> Result<RawEvent> {
+    /// drains already-queued events when `io` is false (`enet_host_check_events`). Payloads of
+    /// panics the intercept callback raised meanwhile are buried.
+    pub(crate) fn service(&mut self, io: bool) -> Result<RawEvent> {
         let host = self.host.as_mut().ok_or(Error::Unconfigured)?;
         let mut event = MaybeUninit::<sys::ENetEvent>::zeroed();
         let rc = {
-            let _entered = callbacks::enter(&mut host.filter, owner);
+            let _entered = callbacks::enter(host.raw, &mut host.filter);
             // SAFETY: the host is live and exclusively ours (we hold the lock); `event` is a valid
             // out-pointer. The intercept trampoline only uses the filter registered above.
             unsafe {
@@ -189,6 +123,11 @@ impl State {
         if host.filter.hardened && host.drift_check_due() {
             host.correct_waiting_data();
         }
+        if !host.filter.caught.is_empty() {
+            let caught = std::mem::take(&mut host.filter.caught);
+            self.bury(caught);
+        }
+        let host = self.host.as_mut().ok_or(Error::Unconfigured)?;
         if rc < 0 {
             return Err(Error::Failed);
         }
@@ -238,6 +177,11 @@ struct Slot {
     /// The peer's address, pinned in the platform layer's IPv6 mapping while attached.
     address: sys::ENetAddress,
     queue: VecDeque<Packet>,
+    /// The [`held_cost`] of the peer's received packets that left ENet but not the application
+    /// yet: those in `queue` and those a `MultiplayerPeer` holds in its FIFO. ENet stops counting
+    /// a packet in `totalWaitingData` when it hands it over; this adds it back, so ENet's own
+    /// limit covers them too.
+    held: usize,
 }
 
 /// One live `ENetHost`, destroyed on drop.
@@ -283,6 +227,7 @@ impl Host {
                 connect_id: 0,
                 address: sys::ENetAddress { host: 0, port: 0 },
                 queue: VecDeque::new(),
+                held: 0,
             })
             .collect();
         Ok(Host {
@@ -331,6 +276,7 @@ impl Host {
         entry.connect_id = connect_id;
         entry.address = address;
         entry.queue.clear();
+        entry.held = 0;
         PeerId {
             slot,
             generation: *generations,
@@ -365,22 +311,27 @@ impl Host {
                 let packet =
                     unsafe { Packet::from_raw(NonNull::new(event.packet).ok_or(Error::Failed)?) };
                 let id = current.ok_or(Error::Failed)?;
+                let cost = held_cost(&packet);
                 self.slots[slot].queue.push_back(packet);
+                self.slots[slot].held += cost;
+                // SAFETY: in-bounds peer of our live, exclusively held host (not inside ENet).
+                unsafe { (*peer.as_ptr()).totalWaitingData += cost };
                 Ok(RawEvent::Receive(id, event.channelID))
             }
             _ => Ok(RawEvent::None),
         }
     }
 
-    /// Sets every peer's `totalWaitingData` that is non-zero to the exact size of the packets it
-    /// still holds (queued on its channels or dispatched and not yet received), undoing upstream
-    /// 1.3.18's drift (see [`crate::hardening`]).
-    /// Whether [`DRIFT_CHECK_INTERVAL`] has passed since the last drift check, by the time ENet's
-    /// last service pass took (`serviceTime`): no extra clock read.
+    /// Whether [`DRIFT_CHECK_INTERVAL_MS`] has passed since the last drift check, by the time
+    /// ENet's last service pass took (`serviceTime`): no extra clock read.
     fn drift_check_due(&self) -> bool {
         self.fields().serviceTime.wrapping_sub(self.drift_checked) >= DRIFT_CHECK_INTERVAL_MS
     }
 
+    /// Sets every peer's `totalWaitingData` that is non-zero to the exact size of the packets it
+    /// still holds (queued on its channels or dispatched and not yet received) plus what is held
+    /// for the application (`Slot::held`), undoing upstream 1.3.18's drift (see
+    /// [`crate::hardening`]).
     fn correct_waiting_data(&mut self) {
         self.drift_checked = self.fields().serviceTime;
         for slot in 0..self.slots.len() {
@@ -392,7 +343,8 @@ impl Host {
                 if (*peer).totalWaitingData == 0 {
                     continue;
                 }
-                let mut total = queued_bytes(std::ptr::addr_of_mut!((*peer).dispatchedCommands));
+                let mut total = self.slots[slot].held;
+                total += queued_bytes(std::ptr::addr_of_mut!((*peer).dispatchedCommands));
                 for channel in 0..(*peer).channelCount {
                     let channel = (*peer).channels.add(channel);
                     total +=
@@ -413,6 +365,7 @@ impl Host {
         }
         entry.attached = false;
         entry.queue.clear();
+        entry.held = 0;
     }
 
     /// The live peer behind `id`, or [`Error::Unconfigured`] if the handle is stale.
@@ -732,7 +685,34 @@ impl PeerMut<'_> {
         pick(self.fields())
     }
 
-    pub(crate) fn queue(&mut self) -> &mut VecDeque<Packet> {
-        &mut self.host.slots[self.slot].queue
+    /// The oldest received packet, if any, without taking it.
+    pub(crate) fn front_packet(&self) -> Option<&Packet> {
+        self.host.slots[self.slot].queue.front()
+    }
+
+    /// Takes the oldest received packet; it stops counting against `maximumWaitingData`.
+    pub(crate) fn take_packet(&mut self) -> Option<Packet> {
+        let packet = self.take_packet_held()?;
+        self.release(held_cost(&packet));
+        Some(packet)
+    }
+
+    /// Takes the oldest received packet, which keeps counting against `maximumWaitingData` until
+    /// [`release`](Self::release)d: for a `MultiplayerPeer` that moves it into its own FIFO.
+    pub(crate) fn take_packet_held(&mut self) -> Option<Packet> {
+        self.host.slots[self.slot].queue.pop_front()
+    }
+
+    /// Stops counting `cost` (a taken packet's [`held_cost`]) against `maximumWaitingData`.
+    pub(crate) fn release(&mut self, cost: usize) {
+        let slot = &mut self.host.slots[self.slot];
+        slot.held = slot.held.saturating_sub(cost);
+        // SAFETY: validated live peer of a host we hold exclusively (not inside ENet). ENet
+        // zeroes the count when it resets the peer, which also detaches its slot, so a live
+        // peer's count includes `cost`; saturating anyway.
+        unsafe {
+            let peer = self.raw.as_ptr();
+            (*peer).totalWaitingData = (*peer).totalWaitingData.saturating_sub(cost);
+        }
     }
 }

@@ -28,6 +28,7 @@ mod host;
 mod multiplayer_peer;
 mod packet;
 mod packet_peer;
+mod shared;
 
 pub use callbacks::{InterceptFn, Verdict};
 pub use compress::CompressionMode;

@@ -22,6 +22,7 @@ use crate::address;
 use crate::connection::Connection;
 use crate::error::{Error, Result};
 use crate::event::Event;
+use crate::host::held_cost;
 use crate::packet::Packet;
 use crate::packet_peer::{PacketPeer, PeerState};
 use enet_sys as sys;
@@ -109,9 +110,13 @@ pub enum MultiplayerEvent {
     PeerDisconnected(i32),
 }
 
-/// A received packet waiting in the FIFO, with what `get_packet_*` report about it.
+/// A received packet waiting in the FIFO, with what `get_packet_*` report about it. It keeps
+/// counting against its sender's `max_waiting_data` until taken, so the FIFO holds at most that
+/// much (plus one packet) per remote, as ENet's own queues do.
 struct Incoming {
     packet: Packet,
+    /// The handle it came through, to release its count when taken.
+    peer: PacketPeer,
     from: i32,
     /// The ENet channel it arrived on.
     channel: u8,
@@ -748,10 +753,11 @@ impl MultiplayerPeer {
     /// Takes the oldest received packet (the one `get_packet_peer`/`_channel`/`_mode` describe),
     /// without copying. [`Error::Unavailable`] when none is queued.
     pub fn get_packet(&mut self) -> Result<Packet> {
-        self.incoming
-            .pop_front()
-            .map(|incoming| incoming.packet)
-            .ok_or(Error::Unavailable)
+        let incoming = self.incoming.pop_front().ok_or(Error::Unavailable)?;
+        // Only fails if this thread is inside the remote's connection (Busy); the count then
+        // stays until ENet resets the peer: conservative, never over the bound.
+        incoming.peer.release_held(held_cost(&incoming.packet));
+        Ok(incoming.packet)
     }
 
     /// The number of received packets waiting in the FIFO.
@@ -1026,11 +1032,13 @@ fn drain(host: &Connection) -> impl Iterator<Item = Result<Event>> + '_ {
     })
 }
 
-/// Moves the packet a RECEIVE event queued on `peer` into the FIFO.
+/// Moves the packet a RECEIVE event queued on `peer` into the FIFO (still counted against the
+/// peer's `max_waiting_data`).
 fn store(incoming: &mut VecDeque<Incoming>, peer: &PacketPeer, from: i32, channel: u8) {
-    if let Ok(packet) = peer.get_packet() {
+    if let Ok(packet) = peer.take_held_packet() {
         incoming.push_back(Incoming {
             packet,
+            peer: peer.clone(),
             from,
             channel,
         });

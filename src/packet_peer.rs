@@ -2,8 +2,9 @@
 //! [`Connection`](crate::Connection).
 
 use crate::error::{Error, Result};
-use crate::host::{PeerId, PeerMut, Shared};
+use crate::host::{PeerId, PeerMut};
 use crate::packet::Packet;
+use crate::shared::Shared;
 use enet_sys as sys;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -285,9 +286,8 @@ impl PacketPeer {
     /// empty): `FLAG_RELIABLE`, `FLAG_UNSEQUENCED`, `FLAG_UNRELIABLE_FRAGMENT` or 0 (plain
     /// unreliable), according to how it was delivered.
     pub fn get_packet_flags(&self) -> Result<i32> {
-        self.with(|mut peer| {
-            peer.queue()
-                .front()
+        self.with(|peer| {
+            peer.front_packet()
                 .map(Packet::flags)
                 .ok_or(Error::Unavailable)
         })?
@@ -313,7 +313,21 @@ impl PacketPeer {
     /// [`Error::Unconfigured`] for a detached handle (as in Godot, even if packets were queued:
     /// they were freed at detach), [`Error::Unavailable`] when the queue is empty.
     pub fn get_packet(&self) -> Result<Packet> {
-        self.with(|mut peer| peer.queue().pop_front().ok_or(Error::Unavailable))?
+        self.with(|mut peer| peer.take_packet().ok_or(Error::Unavailable))?
+    }
+
+    /// Takes the next received packet, which keeps counting against the connection's
+    /// `max_waiting_data` until [`release_held`](Self::release_held): a `MultiplayerPeer` moving
+    /// it into its FIFO. [`Error::Unavailable`] when none is queued.
+    pub(crate) fn take_held_packet(&self) -> Result<Packet> {
+        self.with(|mut peer| peer.take_packet_held().ok_or(Error::Unavailable))?
+    }
+
+    /// Stops counting `cost` (the `held_cost` of a packet from
+    /// [`take_held_packet`](Self::take_held_packet)) against `max_waiting_data`. Nothing to do
+    /// once the handle is detached: ENet reset the peer's count.
+    pub(crate) fn release_held(&self, cost: usize) {
+        let _ = self.with(|mut peer| peer.release(cost));
     }
 
     /// Sends a copy of `buffer` **reliably on channel 0** (PacketPeer's `put_packet`).
