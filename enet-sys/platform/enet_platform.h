@@ -78,8 +78,10 @@ ENET_API int enet_platform_address_unpin (const ENetAddress * address);
 
 /** Which peers a socket can reach, from its family and bound address: IPv4 only (bound to an
     IPv4 address, or an AF_INET socket where the kernel lacks IPv6), IPv6 only (bound to an IPv6
-    address) or both (unbound, or bound to "any" dual-stack).
-    @returns ENET_PLATFORM_FAMILY_* bits, or -1 when the socket is unknown. */
+    address) or both (unbound, or bound to "any" dual-stack). Asks the kernel about the socket
+    the descriptor names at the time of the call and reads no per-socket state, so it may be
+    called with any descriptor at any time, even one another thread is destroying.
+    @returns ENET_PLATFORM_FAMILY_* bits, or -1 when the descriptor is not an IPv4/IPv6 socket. */
 ENET_API int enet_platform_socket_address_families (ENetSocket socket);
 
 /** Fills *stats with a consistent snapshot of the address table. */

@@ -738,6 +738,24 @@ enet_platform_address_to_sockaddr (const ENetAddress * address, struct sockaddr_
    a two-level table of atomic pointers (chunks allocated on demand), so lookups take no lock.
    A socket is used by one host, and a host by one thread at a time; sends keep no per-socket
    mutable state and are as thread-safe as sendto.
+
+   Lifetime: a state is freed by enet_socket_destroy (and a stale one, left by a descriptor
+   closed without it, when ENet creates or accepts a new socket under the same number). So every
+   function that reads the state requires, as upstream's API does, a socket that stays open and
+   is not destroyed during the call: the send, receive, wait, select, bind, connect and option
+   calls. They are reached only through a host its owner holds.
+
+   enet_platform_socket_address_families is the exception: Rust exposes it as a safe function of
+   any descriptor, which another thread may be destroying (or whose number the kernel may have
+   reused) meanwhile. It therefore never reads the state: it asks the kernel (SO_DOMAIN, then
+   for AF_INET6 IPV6_V6ONLY and getsockname, the probe that also fills state -> families) about
+   whatever socket the descriptor names at that moment. That costs up to three system calls on a
+   path that is not hot (connecting, raw sends) and leaves the table, destroy and the hot send
+   and receive paths exactly as they were. Alternatives considered: deferred freeing (hazard
+   pointers, epochs) or a lock shared with destroy is new machinery on destroy for one cold
+   reader; states never freed, or families stored by value in the table, avoid the freed memory
+   but still answer from a cached value for a number whose socket was closed behind ENet's back
+   and reused; only the kernel knows which socket a number names now.
    ------------------------------------------------------------------------------------------- */
 
 #define RING_INITIAL 8u
@@ -947,15 +965,12 @@ enet_socket_destroy (ENetSocket socket)
     close (socket);
 }
 
+/* Never reads the per-socket state: see "Lifetime" above. */
 int
 enet_platform_socket_address_families (ENetSocket socket)
 {
-    SocketState * state = state_get (socket);
     int family;
     socklen_t length = sizeof (int);
-
-    if (state != NULL)
-      return atomic_load_explicit (& state -> families, memory_order_relaxed);
 
     if (socket < 0 || getsockopt (socket, SOL_SOCKET, SO_DOMAIN, & family, & length) != 0 ||
         (family != AF_INET && family != AF_INET6))
@@ -1168,6 +1183,11 @@ enet_socket_accept (ENetSocket socket, ENetAddress * address)
 
     if (result == -1)
       return ENET_SOCKET_NULL;
+
+    /* A descriptor closed without enet_socket_destroy may have left a stale state behind; the
+       new socket gets its own on first use. */
+    if (state_get (result) != NULL)
+      state_free (atomic_exchange_explicit (state_slot (result), NULL, memory_order_acq_rel));
 
     if (address != NULL && enet_platform_address_from_sockaddr (address, & name.any, length) != 0)
     {

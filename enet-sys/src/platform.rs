@@ -96,7 +96,9 @@ extern "C" {
     pub fn enet_platform_address_unpin(address: *const ENetAddress) -> c_int;
 
     /// Which peers a socket reaches (`ENET_PLATFORM_FAMILY_*` bits, from its family and bound
-    /// address), or -1 when the descriptor is not an IPv4/IPv6 socket.
+    /// address), or -1 when the descriptor is not an IPv4/IPv6 socket. Asks the kernel about the
+    /// socket the descriptor names at the time of the call and reads no per-socket state, so any
+    /// value may be passed at any time, even a descriptor another thread is destroying.
     pub fn enet_platform_socket_address_families(socket: ENetSocket) -> c_int;
 
     /// Fills `*stats` with a consistent snapshot of the address table.
@@ -203,10 +205,13 @@ pub fn unpin_address(address: &ENetAddress) -> bool {
 }
 
 /// `(reaches IPv4, reaches IPv6)` for a socket (see [`enet_platform_socket_address_families`]);
-/// `None` when the descriptor is not an IPv4/IPv6 socket.
+/// `None` when the descriptor is not an IPv4/IPv6 socket. The answer is about the socket the
+/// descriptor names during the call: a descriptor closed (or reused) meanwhile answers for what it
+/// names then.
 pub fn socket_address_families(socket: ENetSocket) -> Option<(bool, bool)> {
-    // SAFETY: the function only inspects the descriptor (getsockopt/getsockname); any value is
-    // acceptable.
+    // SAFETY: the function touches no memory but its own locals: it only asks the kernel about
+    // the descriptor (getsockopt, getsockname), never the layer's per-socket state, which another
+    // thread's enet_socket_destroy may free. So any value, at any time, is acceptable.
     let families = unsafe { enet_platform_socket_address_families(socket) };
     (families >= 0).then_some((
         families & ENET_PLATFORM_FAMILY_IPV4 != 0,
