@@ -160,12 +160,13 @@ pub(crate) unsafe extern "C" fn intercept(
             unsafe { answer_refused(host, datagram, filter.refusal_data) };
             return Verdict::Drop;
         }
-        // SAFETY: as above.
-        if filter.hardened
-            && unsafe { commands_of(host, datagram) }
-                .is_some_and(hardening::has_invalid_unreliable_fragment)
-        {
-            return Verdict::Drop;
+        if filter.hardened {
+            // SAFETY: `host` is live, inside its own servicing, and `datagram` is its received
+            // datagram (see above).
+            let commands = unsafe { commands_of(host, datagram) };
+            if commands.is_some_and(hardening::has_invalid_unreliable_fragment) {
+                return Verdict::Drop;
+            }
         }
         filter.judge(from, datagram)
     }));

@@ -37,6 +37,26 @@ pub enum HostStatistic {
 /// A `Connection` is `Send` and `Sync`: the host is behind a mutex, so peer handles may send from
 /// other threads while one thread services. [`service`] does not hold the lock while it waits.
 ///
+/// # Re-entrancy
+///
+/// Your code runs inside this crate's calls in three places: an [intercept](Self::set_intercept)
+/// callback (ENet is in the middle of servicing), a [`drain`] handler, and the `Drop` of what an
+/// intercept closure owns. From each of them any method of any connection or peer may be called,
+/// nested to any depth, on any thread. Each call either works or returns [`Error::Busy`]; none
+/// deadlocks or touches a freed host:
+///
+/// * On a connection ENet is servicing further up this thread's stack (from inside its own
+///   intercept, however deep): `Busy`.
+/// * On a connection whose `drain` handler is running further up this thread's stack: it works,
+///   on the state `drain` holds (except a nested `drain` of it: `Busy`).
+/// * On any other connection: it works, waiting for another thread if needed; if that thread
+///   waits, directly or through others, for something this thread holds, `Busy` instead.
+///
+/// A replaced or destroyed intercept closure is dropped after the connection is released, so
+/// its `Drop` may call the connection too; a panic in an intercept drops the datagram, and its
+/// payload is dropped when ENet has returned (if that `Drop` panics, the panic leaves the
+/// servicing call, never aborts).
+///
 /// Where Godot's method is `void` and only logs when the host is inactive, this returns
 /// `Err(Error::Unconfigured)` instead of doing nothing silently. Dropping the connection destroys
 /// the host (as Godot's destructor does): remotes are not told and time out.
@@ -266,7 +286,8 @@ impl Connection {
     /// ```
     ///
     /// [`Error::Busy`] when called from inside a `drain` handler or an intercept callback of this
-    /// same connection.
+    /// same connection (see [Re-entrancy](Connection#re-entrancy)). If the handler destroys the
+    /// host, the batch ends with the events handled so far.
     pub fn drain(&self, timeout_ms: u32, mut handler: impl FnMut(Event)) -> Result<usize> {
         let mut deadline = None;
         loop {
@@ -447,8 +468,10 @@ impl Connection {
     /// address and raw bytes) before ENet parses it and may drop it.
     ///
     /// The callback runs inside [`service`](Self::service) on the servicing thread. Calls on this
-    /// same connection or its peers from inside it return [`Error::Busy`]. A panic inside it is
-    /// caught at the FFI boundary and drops the datagram.
+    /// same connection or its peers from inside it return [`Error::Busy`]; calls on other
+    /// connections work (see [Re-entrancy](Connection#re-entrancy)). A panic inside it is caught
+    /// at the FFI boundary and drops the datagram. The replaced closure is dropped after the
+    /// connection is released.
     pub fn set_intercept(&self, intercept: Option<Box<InterceptFn>>) -> Result<()> {
         let mut intercept = intercept;
         let result = self.with_host(|host| std::mem::swap(&mut host.filter.user, &mut intercept));

@@ -47,9 +47,12 @@ pub enum Error {
     /// `ERR_INVALID_PARAMETER` (31): an argument is out of its documented range.
     #[error("invalid parameter")]
     InvalidParameter = 31,
-    /// `ERR_BUSY` (44): the call was made from inside this connection's own intercept callback,
-    /// while the connection is in the middle of servicing.
-    #[error("busy: called from inside the connection's own intercept callback")]
+    /// `ERR_BUSY` (44): the connection is in use further up this thread's stack, so the call
+    /// cannot run now: it came from inside the connection's own intercept callback (ENet is in
+    /// the middle of servicing it) or from code that callback runs, or it is a `drain` inside the
+    /// same connection's `drain` handler; or waiting for the connection would deadlock with
+    /// another thread that holds what this thread holds. See `Connection`'s "Re-entrancy".
+    #[error("busy: the connection is in use further up this thread's stack (its intercept callback or drain handler), or waiting for it would deadlock")]
     Busy = 44,
     /// `ERR_BUG` (47): an internal invariant of the multiplayer peer does not hold.
     #[error("internal error")]

@@ -148,11 +148,8 @@ mod tests {
     fn command_sizes_equal_enets() {
         for (command, &size) in COMMAND_SIZES.iter().enumerate() {
             // SAFETY: a pure lookup in ENet's constant table, for a command number below its count.
-            assert_eq!(
-                unsafe { sys::enet_protocol_command_size(command as u8) },
-                size,
-                "command {command}"
-            );
+            let enets = unsafe { sys::enet_protocol_command_size(command as u8) };
+            assert_eq!(enets, size, "command {command}");
         }
     }
 
