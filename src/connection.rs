@@ -40,7 +40,7 @@ pub enum HostStatistic {
 /// # Re-entrancy
 ///
 /// Your code runs inside this crate's calls in three places: an [intercept](Self::set_intercept)
-/// callback (ENet is in the middle of servicing), a [`drain`] handler, and the `Drop` of what an
+/// callback (ENet is in the middle of servicing), a [`drain`](Self::drain) handler, and the `Drop` of what an
 /// intercept closure owns. From each of them any method of any connection or peer may be called,
 /// nested to any depth, on any thread. Each call either works or returns [`Error::Busy`]; none
 /// deadlocks or touches a freed host:

@@ -752,6 +752,11 @@ impl MultiplayerPeer {
 
     /// Takes the oldest received packet (the one `get_packet_peer`/`_channel`/`_mode` describe),
     /// without copying. [`Error::Unavailable`] when none is queued.
+    ///
+    /// Packets wait in the FIFO until taken, and count against their sender's
+    /// [`max_waiting_data`](Connection::set_max_waiting_data) until then: the FIFO holds at most
+    /// about that much (plus one packet) per remote, and at that point ENet accepts nothing more
+    /// from the remote until you read (reliable data is retransmitted, nothing reliable is lost).
     pub fn get_packet(&mut self) -> Result<Packet> {
         let incoming = self.incoming.pop_front().ok_or(Error::Unavailable)?;
         // Only fails if this thread is inside the remote's connection (Busy); the count then
