@@ -68,8 +68,8 @@ mod layer {
         Families { ipv4, ipv6 }
     }
 
-    pub(crate) fn pin(address: &sys::ENetAddress) {
-        platform::pin_address(address);
+    pub(crate) fn pin(address: &sys::ENetAddress) -> bool {
+        platform::pin_address(address)
     }
 
     pub(crate) fn unpin(address: &sys::ENetAddress) {
@@ -114,7 +114,9 @@ mod layer {
         }
     }
 
-    pub(crate) fn pin(_address: &sys::ENetAddress) {}
+    pub(crate) fn pin(_address: &sys::ENetAddress) -> bool {
+        true
+    }
 
     pub(crate) fn unpin(_address: &sys::ENetAddress) {}
 }

@@ -132,29 +132,30 @@ pub(crate) unsafe extern "C" fn intercept(
     host: *mut sys::ENetHost,
     _event: *mut sys::ENetEvent,
 ) -> c_int {
+    // SAFETY: ENet calls this with a live host whose receivedData/receivedDataLength describe the
+    // datagram just received; plain reads, no reference to the host is formed.
+    let (datagram, checksummed) = unsafe {
+        (
+            std::slice::from_raw_parts((*host).receivedData, (*host).receivedDataLength),
+            (*host).checksum.is_some(),
+        )
+    };
+    // Checked before anything else, so it holds whatever the filter says.
+    if is_truncated_compressed(datagram, checksummed) {
+        return 1;
+    }
     let (active, filter) = ACTIVE.with(Cell::get);
     if active != host || filter.is_null() {
         return 0;
     }
-    // SAFETY: ENet calls this from enet_protocol_receive_incoming_commands with a live host whose
-    // receivedData/receivedDataLength describe the datagram just received (in packetData[0]),
-    // inside the enet_host_service call of `host` during which `enter` made `filter` point at its
-    // Filter (an exclusive borrow held by the servicing code, unused until the call returns; the
-    // host check above makes sure it is this host's). No reference to the whole host is formed,
-    // so the datagram slice aliases nothing mutable.
-    let (from, datagram, filter) = unsafe {
-        let datagram = std::slice::from_raw_parts((*host).receivedData, (*host).receivedDataLength);
-        (
-            address::from_enet(&(*host).receivedAddress),
-            datagram,
-            &mut *filter,
-        )
-    };
+    // SAFETY: ENet calls this from enet_protocol_receive_incoming_commands inside the
+    // enet_host_service call of `host` during which `enter` made `filter` point at its Filter (an
+    // exclusive borrow held by the servicing code, unused until the call returns; the host check
+    // above makes sure it is this host's, and the connection is Busy for every nested call, so
+    // nothing replaces or frees the filter meanwhile). The datagram lives in packetData[0]; no
+    // reference to the whole host is formed, so the datagram slice aliases nothing mutable.
+    let (from, filter) = unsafe { (address::from_enet(&(*host).receivedAddress), &mut *filter) };
     let verdict = catch_unwind(AssertUnwindSafe(|| {
-        // SAFETY: `host` is live (see above); a plain field read.
-        if is_truncated_compressed(datagram, unsafe { (*host).checksum.is_some() }) {
-            return Verdict::Drop;
-        }
         if filter.refusing && is_new_connection(datagram) {
             // SAFETY: `host` is live and `datagram` is its received datagram (see above).
             unsafe { answer_refused(host, datagram, filter.refusal_data) };
@@ -198,6 +199,10 @@ unsafe fn commands_of<'h>(host: *mut sys::ENetHost, datagram: &'h [u8]) -> Optio
     let body = datagram.get(header..)?;
     if flags & sys::ENET_PROTOCOL_HEADER_FLAG_COMPRESSED == 0 {
         return Some(body);
+    }
+    // As ENet: without a context (or decompressor) a compressed datagram is dropped.
+    if compressor.context.is_null() {
+        return None;
     }
     let decompress = compressor.decompress?;
     // SAFETY: packetData[1] is a field of the live host, disjoint from packetData[0] (which
@@ -269,18 +274,20 @@ unsafe fn answer_refused(host: *mut sys::ENetHost, datagram: &[u8], data: u32) {
     // SAFETY: plain field reads of the live host.
     let (checksum, socket) = unsafe { ((*host).checksum, (*host).socket) };
     let (mut notice, len) = refusal_notice(peer_id, checksum.is_some(), data);
-    let mut buffer = sys::ENetBuffer {
+    // Made afresh for each use, after the last write to `notice`, so no older pointer is read.
+    let buffer = |notice: &mut [u8; 14]| sys::ENetBuffer {
         data: notice.as_mut_ptr().cast(),
         dataLength: len,
     };
     if let Some(checksum) = checksum {
         // As ENet does: the checksum covers the datagram with the peer's connectID in its slot.
         notice[2..6].copy_from_slice(&connect_id);
+        let whole = buffer(&mut notice);
         // SAFETY: the host's checksum callback reads the one buffer, valid for the call.
-        let sum = unsafe { checksum(&buffer, 1) };
+        let sum = unsafe { checksum(&whole, 1) };
         notice[2..6].copy_from_slice(&sum.to_ne_bytes());
-        buffer.data = notice.as_mut_ptr().cast();
     }
+    let buffer = buffer(&mut notice);
     // SAFETY: a live socket; receivedAddress is the sender of the datagram being judged; the
     // buffer describes `notice`, which outlives the call. A failed send is ignored: the client
     // retransmits its CONNECT and is answered again.

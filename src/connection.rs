@@ -52,6 +52,10 @@ pub enum HostStatistic {
 /// * On any other connection: it works, waiting for another thread if needed; if that thread
 ///   waits, directly or through others, for something this thread holds, `Busy` instead.
 ///
+/// The crate sees only its own waits: a handler or intercept that waits for another thread (a
+/// join, a channel) which itself needs the connection the handler runs in deadlocks, as with any
+/// lock. Hand such work over without waiting for it.
+///
 /// A replaced or destroyed intercept closure is dropped after the connection is released, so
 /// its `Drop` may call the connection too; a panic in an intercept drops the datagram, and its
 /// payload is dropped when ENet has returned (if that `Drop` panics, the panic leaves the
@@ -221,17 +225,26 @@ impl Connection {
         channels: i32,
         data: u32,
     ) -> Result<PacketPeer> {
-        let id = self.shared.with(|state| {
-            if state.host()?.attached().next().is_some() {
+        let unused = |host: &mut Host| {
+            if host.attached().next().is_some() {
                 return Err(Error::AlreadyInUse);
             }
-            let port = address::remote_port(port)?;
-            let to = address::resolve(address, port, state.host()?.families())?;
-            let channels = if channels <= 0 {
-                sys::ENET_PROTOCOL_MAXIMUM_CHANNEL_COUNT as usize
-            } else {
-                channels as usize
-            };
+            Ok(host.families())
+        };
+        let families = self.with_host(unused)??;
+        let port = address::remote_port(port)?;
+        // Name resolution can block for seconds: never while holding the connection.
+        let to = address::resolve(address, port, families)?;
+        let channels = if channels <= 0 {
+            sys::ENET_PROTOCOL_MAXIMUM_CHANNEL_COUNT as usize
+        } else {
+            channels as usize
+        };
+        let id = self.shared.with(|state| {
+            // The host may have changed meanwhile: the same checks again.
+            if unused(state.host()?)? != families {
+                return Err(Error::InvalidParameter);
+            }
             state.connect(&to, channels, data)
         })??;
         Ok(PacketPeer::new(self.shared.clone(), id))
@@ -243,7 +256,9 @@ impl Connection {
     /// timeouts. Received packets are queued on their peer ([`PacketPeer::get_packet`]).
     /// Where Godot returns `EVENT_ERROR`, this returns `Err`: [`Error::Unconfigured`] without a
     /// host, [`Error::Failed`] if ENet's service fails. The lock is released while waiting, so
-    /// other threads can use the connection's peers meanwhile.
+    /// other threads can use the connection's peers meanwhile (except when called from this
+    /// connection's own [`drain`](Self::drain) handler, whose batch holds the lock throughout:
+    /// there, prefer `service(0)`).
     pub fn service(&self, timeout_ms: u32) -> Result<Event> {
         // The clock is read only once a pass found nothing and a wait follows: `service(0)`, the
         // hot path of a busy loop, never reads it.
@@ -456,16 +471,23 @@ impl Connection {
         destination_port: i32,
         packet: &[u8],
     ) -> Result<()> {
-        self.shared.with(|state| {
-            let host = state.host()?;
-            let port = address::remote_port(destination_port)?;
-            let to = address::resolve(destination_address, port, host.families())?;
+        let families = self.with_host(|host| host.families())?;
+        let port = address::remote_port(destination_port)?;
+        // Name resolution can block for seconds: never while holding the connection.
+        let to = address::resolve(destination_address, port, families)?;
+        self.with_host(|host| {
+            if host.families() != families {
+                return Err(Error::InvalidParameter);
+            }
             host.socket_send(&to, packet)
         })?
     }
 
     /// Installs (or with `None` removes) a callback that sees every received datagram (source
     /// address and raw bytes) before ENet parses it and may drop it.
+    ///
+    /// The closure belongs to the host: one that owns its own connection (an `Arc<Connection>`)
+    /// forms a cycle that is never dropped; capture a `Weak` or a [`PacketPeer`] instead.
     ///
     /// The callback runs inside [`service`](Self::service) on the servicing thread. Calls on this
     /// same connection or its peers from inside it return [`Error::Busy`]; calls on other

@@ -176,6 +176,8 @@ struct Slot {
     connect_id: u32,
     /// The peer's address, pinned in the platform layer's IPv6 mapping while attached.
     address: sys::ENetAddress,
+    /// Whether `address`'s pin was taken (only a taken pin is released).
+    pinned: bool,
     queue: VecDeque<Packet>,
     /// The [`held_cost`] of the peer's received packets that left ENet but not the application
     /// yet: those in `queue` and those a `MultiplayerPeer` holds in its FIFO. ENet stops counting
@@ -226,6 +228,7 @@ impl Host {
                 generation: 0,
                 connect_id: 0,
                 address: sys::ENetAddress { host: 0, port: 0 },
+                pinned: false,
                 queue: VecDeque::new(),
                 held: 0,
             })
@@ -269,8 +272,9 @@ impl Host {
             (peer.connectID, peer.address)
         };
         // A live peer's IPv6 mapping must never be evicted.
-        address::pin(&address);
+        let pinned = address::pin(&address);
         let entry = &mut self.slots[slot];
+        entry.pinned = pinned;
         entry.attached = true;
         entry.generation = *generations;
         entry.connect_id = connect_id;
@@ -312,10 +316,10 @@ impl Host {
                     unsafe { Packet::from_raw(NonNull::new(event.packet).ok_or(Error::Failed)?) };
                 let id = current.ok_or(Error::Failed)?;
                 let cost = held_cost(&packet);
-                self.slots[slot].queue.push_back(packet);
                 self.slots[slot].held += cost;
                 // SAFETY: in-bounds peer of our live, exclusively held host (not inside ENet).
                 unsafe { (*peer.as_ptr()).totalWaitingData += cost };
+                self.slots[slot].queue.push_back(packet);
                 Ok(RawEvent::Receive(id, event.channelID))
             }
             _ => Ok(RawEvent::None),
@@ -360,10 +364,11 @@ impl Host {
 
     fn detach(&mut self, slot: usize) {
         let entry = &mut self.slots[slot];
-        if entry.attached {
+        if entry.attached && entry.pinned {
             address::unpin(&entry.address);
         }
         entry.attached = false;
+        entry.pinned = false;
         entry.queue.clear();
         entry.held = 0;
     }

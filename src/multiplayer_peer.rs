@@ -538,7 +538,7 @@ impl MultiplayerPeer {
         let gone: Vec<i32> = self
             .peers
             .iter()
-            .filter(|(_, peer)| !peer.is_active())
+            .filter(|(_, peer)| peer.is_detached())
             .map(|(id, _)| *id)
             .collect();
         for id in gone {

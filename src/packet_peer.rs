@@ -272,6 +272,10 @@ impl PacketPeer {
     }
 
     /// The peer's ENet state; `Disconnected` for a detached handle (no error, as in Godot).
+    ///
+    /// Where every call on the connection is [`Error::Busy`] (inside its own intercept, see
+    /// [Re-entrancy](crate::Connection#re-entrancy)) the state cannot be read and this also says
+    /// `Disconnected`; [`get_channels`](Self::get_channels) tells the two apart.
     pub fn get_state(&self) -> PeerState {
         self.with(|peer| PeerState::from_raw(peer.state()))
             .unwrap_or(PeerState::Disconnected)
@@ -304,6 +308,10 @@ impl PacketPeer {
     }
 
     /// True while the handle is attached to its live peer.
+    ///
+    /// Where every call on the connection is [`Error::Busy`] (inside its own intercept, see
+    /// [Re-entrancy](crate::Connection#re-entrancy)) the peer cannot be inspected and this says
+    /// `false`; [`get_channels`](Self::get_channels) tells the two apart.
     pub fn is_active(&self) -> bool {
         self.with(|_| ()).is_ok()
     }
@@ -314,6 +322,11 @@ impl PacketPeer {
     /// they were freed at detach), [`Error::Unavailable`] when the queue is empty.
     pub fn get_packet(&self) -> Result<Packet> {
         self.with(|mut peer| peer.take_packet().ok_or(Error::Unavailable))?
+    }
+
+    /// True once the handle is detached for good (a `Busy` connection says nothing either way).
+    pub(crate) fn is_detached(&self) -> bool {
+        self.with(|_| ()) == Err(Error::Unconfigured)
     }
 
     /// Takes the next received packet, which keeps counting against the connection's

@@ -17,7 +17,10 @@
 //! of connections, a thread never locks a mutex it holds and never borrows a state twice. Between
 //! threads, a thread that already holds a connection and must wait for another first checks that
 //! its wait closes no cycle of waiting threads (see [`Shared::lock`]); if it would, the call
-//! returns [`Error::Busy`]. So every call either works or returns `Busy`; none deadlocks.
+//! returns [`Error::Busy`]. So every call either works or returns `Busy`; no cycle of this crate's
+//! own waits forms. (User code that, while holding a connection, waits for another thread which
+//! needs that connection — a join, a channel — deadlocks as it would over any lock; the crate
+//! cannot see such waits. The public docs say so.)
 //!
 //! User values are never dropped while a state is borrowed or C is mid-call: code that removes one
 //! inside a `with` closure buries it in the state's graveyard ([`State::bury`]), which `with` and
@@ -98,10 +101,20 @@ fn this_thread() -> usize {
     TOKEN.with(|token| token as *const u8 as usize)
 }
 
-/// The waits in progress of threads that hold a connection while waiting for another:
-/// `(thread, the Shared it waits for)`. Each thread has at most one entry, removed before its call
-/// on that `Shared` returns (so the `Shared` outlives its entry).
-static WAITS: Mutex<Vec<(usize, usize)>> = Mutex::new(Vec::new());
+/// A wait in progress of a thread that holds a connection while waiting for another.
+struct Waiter {
+    thread: usize,
+    wanted: *const Shared,
+}
+
+// SAFETY: `wanted` is only dereferenced under the `WAITS` lock, while its waiting thread keeps the
+// `Shared` borrowed (see `WAITS`); `Shared` is `Sync`, so reading it from another thread is fine.
+unsafe impl Send for Waiter {}
+
+/// The waits in progress of threads that hold a connection while waiting for another. Each thread
+/// has at most one entry, removed (under this lock) before its call on that `Shared` returns, so
+/// the `Shared` outlives its entry.
+static WAITS: Mutex<Vec<Waiter>> = Mutex::new(Vec::new());
 
 /// The state shared by a connection and all its peer handles.
 #[derive(Default)]
@@ -140,8 +153,10 @@ impl Shared {
     /// recorded before its thread can register a wait, so of the threads forming a cycle the last
     /// to register sees the whole cycle and returns [`Error::Busy`] instead of waiting.
     fn lock(&self) -> Result<Locked<'_>> {
-        // A panic while locked cannot leave ENet half-updated (C does not unwind, and user code
-        // never runs while the state is borrowed), so a poisoned lock is still consistent.
+        // A poisoned lock is still consistent: C does not unwind, user code that runs while the
+        // state is borrowed (intercepts and what they drop) runs under catch_unwind, and crate
+        // code updates the state so that a panic between two steps leaves no handle or ENet
+        // structure half-updated (at worst a count errs on the safe side).
         let guard = match self.state.try_lock() {
             Ok(guard) => guard,
             Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
@@ -155,11 +170,14 @@ impl Shared {
                     if closes_cycle(&waits, me, self) {
                         return Err(Error::Busy);
                     }
-                    waits.push((me, self.owner()));
+                    waits.push(Waiter {
+                        thread: me,
+                        wanted: self,
+                    });
                 }
                 let guard = self.state.lock().unwrap_or_else(PoisonError::into_inner);
                 let mut waits = WAITS.lock().unwrap_or_else(PoisonError::into_inner);
-                waits.retain(|&(thread, _)| thread != me);
+                waits.retain(|waiter| waiter.thread != me);
                 guard
             }
         };
@@ -250,7 +268,7 @@ impl Shared {
 }
 
 /// Whether `me`, about to wait for `wanted`, would close a cycle of waiting threads.
-fn closes_cycle(waits: &[(usize, usize)], me: usize, wanted: &Shared) -> bool {
+fn closes_cycle(waits: &[Waiter], me: usize, wanted: &Shared) -> bool {
     let mut wanted = wanted;
     // Each step moves to another waiting thread; a chain longer than the waits is impossible.
     for _ in 0..=waits.len() {
@@ -258,10 +276,10 @@ fn closes_cycle(waits: &[(usize, usize)], me: usize, wanted: &Shared) -> bool {
         if holder == me {
             return true;
         }
-        match waits.iter().find(|&&(thread, _)| thread == holder) {
+        match waits.iter().find(|waiter| waiter.thread == holder) {
             // SAFETY: an entry's `Shared` is borrowed by its waiting thread until after the entry
             // is removed, which needs the `WAITS` lock the caller holds: it is alive.
-            Some(&(_, next)) => wanted = unsafe { &*(next as *const Shared) },
+            Some(waiter) => wanted = unsafe { &*waiter.wanted },
             None => return false,
         }
     }
