@@ -35,12 +35,13 @@ fn build_example() -> PathBuf {
         .and_then(|name| name.to_str())
         .expect("profile directory name");
     let above = profile_dir.parent().expect("target directory");
-    // Cargo marks the target directory's root with CACHEDIR.TAG; otherwise `above` is a
-    // target-triple directory inside it.
-    let (target_dir, triple) = if above.join("CACHEDIR.TAG").exists() {
-        (above, None)
+    // Cargo marks a target directory with CACHEDIR.TAG, and its target-triple directories too:
+    // `above` is a target-triple directory exactly when its parent is marked.
+    let parent = above.parent().expect("a parent directory");
+    let (target_dir, triple) = if parent.join("CACHEDIR.TAG").exists() {
+        (parent, above.file_name())
     } else {
-        (above.parent().expect("target directory"), above.file_name())
+        (above, None)
     };
 
     let mut cargo = Command::new(env!("CARGO"));
