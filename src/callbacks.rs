@@ -164,8 +164,9 @@ pub(crate) unsafe extern "C" fn intercept(
         if filter.hardened {
             // SAFETY: `host` is live, inside its own servicing, and `datagram` is its received
             // datagram (see above).
-            let commands = unsafe { commands_of(host, datagram) };
-            if commands.is_some_and(hardening::has_invalid_unreliable_fragment) {
+            let (commands, stride) =
+                unsafe { (commands_of(host, datagram), fragment_stride(host, datagram)) };
+            if commands.is_some_and(|commands| hardening::has_invalid_fragment(commands, stride)) {
                 return Verdict::Drop;
             }
         }
@@ -226,6 +227,28 @@ unsafe fn commands_of<'h>(host: *mut sys::ENetHost, datagram: &'h [u8]) -> Optio
         )
     };
     (size > 0 && size <= scratch.len()).then(|| &scratch[..size])
+}
+
+/// The fragment stride of the connection `datagram` is addressed to (its peer's negotiated MTU,
+/// see [`hardening::fragment_stride`]); 0 when it names no peer slot, where ENet drops data
+/// commands anyway.
+///
+/// # Safety
+/// `host` must be live, inside its own servicing.
+unsafe fn fragment_stride(host: *mut sys::ENetHost, datagram: &[u8]) -> usize {
+    let peer_id = match datagram {
+        [hi, lo, ..] => usize::from(u16::from_be_bytes([*hi, *lo]) & PEER_ID_MASK),
+        _ => return 0,
+    };
+    // SAFETY: plain reads of the live host's fields and of one in-bounds element of its `peers`
+    // array (`peerCount` entries); no reference to the host is formed.
+    unsafe {
+        if peer_id >= (*host).peerCount {
+            return 0;
+        }
+        let mtu = (*(*host).peers.add(peer_id)).mtu;
+        hardening::fragment_stride(mtu, (*host).checksum.is_some())
+    }
 }
 
 /// If `commands` is exactly one CONNECT command, its `outgoingPeerID` (the peer id the client wants

@@ -1,13 +1,22 @@
 //! Neutralises upstream ENet 1.3.18's receive-path defects that were fixed only after the release
 //! (spec upstream-enet.md §1.5), without editing the vendored protocol files:
 //!
-//! 1. **Unreliable fragments are never validated** (fixed upstream in 657eaf9): a connected peer
-//!    can send `SEND_UNRELIABLE_FRAGMENT` commands with `fragmentLength == 0` or
-//!    `totalLength < fragmentCount`, e.g. a 1-byte packet in 1,048,576 fragments, and each makes
-//!    the host allocate a 128 KiB fragment bitmap while only the 1 byte counts against
-//!    `maximumWaitingData`. [`has_invalid_unreliable_fragment`] finds such commands; the intercept
-//!    trampoline drops their datagram before ENet parses it. No conforming sender produces them
-//!    (every fragment carries at least one byte), so nothing legitimate is lost.
+//! 1. **Fragments are never checked to cover their packet.** ENet declares a fragmented packet
+//!    complete once every fragment *number* has arrived, whatever bytes the fragments carried, and
+//!    reassembles into uninitialised heap memory: a peer announcing a 100 KiB packet in two 1-byte
+//!    fragments gets a 100 KiB packet delivered holding whatever the heap held before (other
+//!    clients' earlier packets, seen through an echo), and turns 1 KiB on the wire into a 4 MiB
+//!    packet. Unreliable fragments are not even checked for `fragmentLength == 0` or
+//!    `totalLength < fragmentCount` (fixed upstream in 657eaf9): a 1-byte packet in 1,048,576
+//!    fragments makes the host allocate a 128 KiB fragment bitmap for one byte of waiting data.
+//!    [`has_invalid_fragment`] holds every `SEND_FRAGMENT` and `SEND_UNRELIABLE_FRAGMENT` to the
+//!    one geometry every ENet sender produces (peer.c, `enet_peer_send`): fragment `n` of a
+//!    `totalLength`-byte packet starts at `n × stride` and carries `min(stride, totalLength −
+//!    offset)` bytes, in `ceil(totalLength / stride)` fragments, where the stride is fixed by the
+//!    connection's MTU (both ends agree on it in the handshake) and the checksum setting. The
+//!    distinct fragment numbers then tile the packet exactly, so a complete packet holds only
+//!    bytes its sender sent. The intercept trampoline drops datagrams with any other fragment
+//!    before ENet parses them; no conforming sender produces one, so nothing legitimate is lost.
 //! 2. **`totalWaitingData` drift** (fixed upstream in a52811e/1e80a78): incomplete unreliable
 //!    fragments that ENet discards are freed without being subtracted, so on a long-lived lossy
 //!    link the counter grows until it reaches `maximumWaitingData` and the peer silently stops
@@ -49,12 +58,50 @@ fn be32(bytes: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
 }
 
+/// The fragment stride of a connection whose negotiated MTU is `mtu`: what `enet_peer_send` puts
+/// in every fragment but the last (the MTU less the protocol header, the fragment command and,
+/// with checksums, the checksum).
+pub(crate) fn fragment_stride(mtu: u32, checksummed: bool) -> usize {
+    let overhead = size_of::<sys::ENetProtocolHeader>()
+        + size_of::<Fragment>()
+        + if checksummed { size_of::<u32>() } else { 0 };
+    (mtu as usize).saturating_sub(overhead)
+}
+
+type Fragment = sys::ENetProtocolSendFragment;
+
+/// Whether a fragment command's fields follow the geometry of [`fragment_stride`] `stride` (see
+/// the module documentation): `count == ceil(total / stride)`, `number < count`,
+/// `offset == number × stride` and `length == min(stride, total − offset)`.
+fn is_tiling_fragment(
+    stride: usize,
+    count: u32,
+    number: u32,
+    total: u32,
+    offset: u32,
+    length: u16,
+) -> bool {
+    let (count, number, total, offset, length) = (
+        count as usize,
+        number as usize,
+        total as usize,
+        offset as usize,
+        usize::from(length),
+    );
+    stride > 0
+        && total > 0
+        && count == total.div_ceil(stride)
+        && number < count
+        && Some(offset) == number.checked_mul(stride)
+        && length == stride.min(total - offset)
+}
+
 /// Walks the commands of a datagram body (after the protocol header and checksum, decompressed)
-/// the way ENet does and reports whether any is a `SEND_UNRELIABLE_FRAGMENT` that upstream master
-/// rejects: `fragmentLength == 0` or `totalLength < fragmentCount`. Parsing stops where ENet's
-/// would (unknown or truncated command), so only commands ENet would act on are judged.
-pub(crate) fn has_invalid_unreliable_fragment(mut commands: &[u8]) -> bool {
-    type Fragment = sys::ENetProtocolSendFragment;
+/// the way ENet does and reports whether any is a `SEND_FRAGMENT` or `SEND_UNRELIABLE_FRAGMENT`
+/// whose fields do not tile its packet with `stride` (see the module documentation). Parsing
+/// stops where ENet's would (unknown or truncated command), so only commands ENet would act on
+/// are judged.
+pub(crate) fn has_invalid_fragment(mut commands: &[u8], stride: usize) -> bool {
     while let Some(&first) = commands.first() {
         let command = first & sys::ENET_PROTOCOL_COMMAND_MASK as u8;
         let Some(&size) = COMMAND_SIZES.get(usize::from(command)) else {
@@ -76,19 +123,21 @@ pub(crate) fn has_invalid_unreliable_fragment(mut commands: &[u8]) -> bool {
                 commands,
                 offset_of!(sys::ENetProtocolSendUnsequenced, dataLength),
             ),
-            sys::ENET_PROTOCOL_COMMAND_SEND_FRAGMENT => {
-                be16(commands, offset_of!(Fragment, dataLength))
-            }
-            sys::ENET_PROTOCOL_COMMAND_SEND_UNRELIABLE_FRAGMENT => {
-                let fragment_length = be16(commands, offset_of!(Fragment, dataLength));
-                let fragment_count = be32(commands, offset_of!(Fragment, fragmentCount));
-                let total_length = be32(commands, offset_of!(Fragment, totalLength));
-                match (fragment_length, fragment_count, total_length) {
-                    (Some(0), _, _) => return true,
-                    (_, Some(count), Some(total)) if total < count => return true,
-                    _ => {}
+            sys::ENET_PROTOCOL_COMMAND_SEND_FRAGMENT
+            | sys::ENET_PROTOCOL_COMMAND_SEND_UNRELIABLE_FRAGMENT => {
+                let field = |at| be32(commands, at).unwrap_or(0);
+                let length = be16(commands, offset_of!(Fragment, dataLength)).unwrap_or(0);
+                if !is_tiling_fragment(
+                    stride,
+                    field(offset_of!(Fragment, fragmentCount)),
+                    field(offset_of!(Fragment, fragmentNumber)),
+                    field(offset_of!(Fragment, totalLength)),
+                    field(offset_of!(Fragment, fragmentOffset)),
+                    length,
+                ) {
+                    return true;
                 }
-                fragment_length
+                Some(length)
             }
             _ => Some(0),
         };
@@ -153,40 +202,98 @@ mod tests {
         }
     }
 
+    /// A SEND_FRAGMENT (reliable) command with its payload.
+    fn reliable_fragment(
+        count: u32,
+        number: u32,
+        total: u32,
+        offset: u32,
+        payload: &[u8],
+    ) -> Vec<u8> {
+        let mut c = unreliable_fragment(count, number, total, offset, payload);
+        c[0] = sys::ENET_PROTOCOL_COMMAND_SEND_FRAGMENT as u8 | 0x80;
+        c
+    }
+
+    const STRIDE: usize = 1000;
+
     #[test]
-    fn well_formed_unreliable_fragments_are_valid() {
-        assert!(!has_invalid_unreliable_fragment(&unreliable_fragment(
-            3, 0, 3000, 0, &[5; 1000]
-        )));
+    fn the_stride_is_the_mtu_less_header_fragment_command_and_checksum() {
+        assert_eq!(fragment_stride(1392, false), 1392 - 4 - 24);
+        assert_eq!(fragment_stride(1392, true), 1392 - 4 - 24 - 4);
+        assert_eq!(fragment_stride(10, false), 0);
     }
 
     #[test]
-    fn zero_length_unreliable_fragment_is_invalid() {
-        assert!(has_invalid_unreliable_fragment(&unreliable_fragment(
-            2,
-            0,
-            10,
-            0,
-            &[]
-        )));
+    fn fragments_as_enet_sends_them_are_valid() {
+        for make in [unreliable_fragment, reliable_fragment] {
+            // 2500 bytes: 1000 + 1000 + 500.
+            for (number, length) in [(0u32, 1000usize), (1, 1000), (2, 500)] {
+                let command = make(3, number, 2500, number * 1000, &vec![5; length]);
+                assert!(!has_invalid_fragment(&command, STRIDE), "fragment {number}");
+            }
+            // Exactly two strides: the last fragment is a whole stride.
+            assert!(!has_invalid_fragment(
+                &make(2, 1, 2000, 1000, &[5; 1000]),
+                STRIDE
+            ));
+        }
     }
 
     #[test]
-    fn total_length_below_fragment_count_is_invalid() {
-        assert!(has_invalid_unreliable_fragment(&unreliable_fragment(
-            1 << 20,
-            0,
-            1,
-            0,
-            &[9]
-        )));
+    fn fragments_that_leave_bytes_of_their_packet_uncovered_are_invalid() {
+        for make in [unreliable_fragment, reliable_fragment] {
+            let invalid = [
+                // A 100 KiB packet announced in two 1-byte fragments.
+                make(2, 0, 100 << 10, 0, &[1]),
+                make(2, 1, 100 << 10, 1, &[1]),
+                // A short fragment that is not the last.
+                make(3, 0, 2500, 0, &[5; 999]),
+                // A fragment at the wrong offset.
+                make(3, 1, 2500, 999, &[5; 1000]),
+                // More or fewer fragments than the stride gives.
+                make(4, 0, 2500, 0, &[5; 1000]),
+                make(2, 0, 2500, 0, &[5; 1000]),
+                // Fragment number beyond the count; an empty packet.
+                make(3, 3, 2500, 3000, &[]),
+                make(1, 0, 0, 0, &[]),
+            ];
+            for command in invalid {
+                assert!(
+                    has_invalid_fragment(&command, STRIDE),
+                    "{:?}",
+                    &command[..24]
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn upstream_masters_unreliable_fragment_rules_are_included() {
+        // fragmentLength == 0; totalLength < fragmentCount (1,048,576 fragments of a 1-byte packet).
+        assert!(has_invalid_fragment(
+            &unreliable_fragment(2, 0, 10, 0, &[]),
+            STRIDE
+        ));
+        assert!(has_invalid_fragment(
+            &unreliable_fragment(1 << 20, 0, 1, 0, &[9]),
+            STRIDE
+        ));
+    }
+
+    #[test]
+    fn without_a_stride_every_fragment_is_invalid() {
+        assert!(has_invalid_fragment(
+            &reliable_fragment(1, 0, 5, 0, &[5; 5]),
+            0
+        ));
     }
 
     #[test]
     fn invalid_fragment_after_other_commands_is_found() {
         let mut datagram = unreliable(b"hello");
         datagram.extend(unreliable_fragment(1 << 20, 0, 1, 0, &[9]));
-        assert!(has_invalid_unreliable_fragment(&datagram));
+        assert!(has_invalid_fragment(&datagram, STRIDE));
     }
 
     #[test]
@@ -195,11 +302,11 @@ mod tests {
         let mut datagram = unreliable(b"hello");
         datagram.truncate(datagram.len() - 1);
         datagram.extend(unreliable_fragment(1 << 20, 0, 1, 0, &[9]));
-        assert!(!has_invalid_unreliable_fragment(&datagram));
+        assert!(!has_invalid_fragment(&datagram, STRIDE));
         // An unknown command number.
         let mut datagram = vec![13, 0, 0, 0];
         datagram.extend(unreliable_fragment(1 << 20, 0, 1, 0, &[9]));
-        assert!(!has_invalid_unreliable_fragment(&datagram));
+        assert!(!has_invalid_fragment(&datagram, STRIDE));
     }
 
     #[test]
@@ -214,7 +321,7 @@ mod tests {
                     seed as u8
                 })
                 .collect();
-            let _ = has_invalid_unreliable_fragment(&bytes);
+            let _ = has_invalid_fragment(&bytes, STRIDE);
         }
     }
 }
