@@ -92,13 +92,18 @@ fn is_truncated_compressed(datagram: &[u8], checksummed: bool) -> bool {
         && datagram.len() < header_size(flags, checksummed)
 }
 
-/// True for datagrams sent to peer id 0xFFF ("no peer yet"): ENet only acts on CONNECT in those.
-fn is_new_connection(datagram: &[u8]) -> bool {
-    let peer_id = match datagram {
-        [hi, lo, ..] => u16::from_be_bytes([*hi, *lo]),
-        _ => return false,
+/// The peer id and session bits of a datagram's header (flag bits aside); `None` when it is
+/// shorter than ENet's smallest header.
+fn peer_id_and_session(datagram: &[u8]) -> Option<(u16, u8)> {
+    let header = match datagram {
+        [hi, lo, ..] => u32::from(u16::from_be_bytes([*hi, *lo])),
+        _ => return None,
     };
-    peer_id & PEER_ID_MASK == PEER_ID_MASK
+    let session = (header & sys::ENET_PROTOCOL_HEADER_SESSION_MASK)
+        >> sys::ENET_PROTOCOL_HEADER_SESSION_SHIFT;
+    let peer_id =
+        header & !(sys::ENET_PROTOCOL_HEADER_FLAG_MASK | sys::ENET_PROTOCOL_HEADER_SESSION_MASK);
+    Some((peer_id as u16, session as u8))
 }
 
 /// The host being serviced on this thread and its filter.
@@ -156,18 +161,23 @@ pub(crate) unsafe extern "C" fn intercept(
     // reference to the whole host is formed, so the datagram slice aliases nothing mutable.
     let (from, filter) = unsafe { (address::from_enet(&(*host).receivedAddress), &mut *filter) };
     let verdict = catch_unwind(AssertUnwindSafe(|| {
-        if filter.refusing && is_new_connection(datagram) {
-            // SAFETY: `host` is live and `datagram` is its received datagram (see above).
-            unsafe { answer_refused(host, datagram, filter.refusal_data) };
+        // SAFETY: `host` is live, inside its own servicing, and `datagram` is its received
+        // datagram (see above).
+        let addressee = unsafe { addressee(host, datagram) };
+        if filter.refusing && addressee == Addressee::NewConnection {
+            // SAFETY: as above.
+            let commands = unsafe { commands_of(host, datagram) };
+            // SAFETY: as above.
+            unsafe { answer_refused(host, commands, filter.refusal_data) };
             return Verdict::Drop;
         }
         if filter.hardened {
-            // SAFETY: `host` is live, inside its own servicing, and `datagram` is its received
-            // datagram (see above).
-            let (commands, stride) =
-                unsafe { (commands_of(host, datagram), fragment_stride(host, datagram)) };
-            if commands.is_some_and(|commands| hardening::has_invalid_fragment(commands, stride)) {
-                return Verdict::Drop;
+            if let Addressee::Peer { stride } = addressee {
+                // SAFETY: as above.
+                let commands = unsafe { commands_of(host, datagram) };
+                if commands.is_some_and(|c| hardening::has_invalid_fragment(c, stride)) {
+                    return Verdict::Drop;
+                }
             }
         }
         filter.judge(from, datagram)
@@ -184,14 +194,73 @@ pub(crate) unsafe extern "C" fn intercept(
     }
 }
 
+/// Whom a datagram is for, by the checks `enet_protocol_handle_incoming_commands` makes, in its
+/// order, before it parses (or decompresses) anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Addressee {
+    /// Peer id 0xFFF ("no peer yet"): ENet only acts on a CONNECT in it.
+    NewConnection,
+    /// A live peer whose address and session match; `stride` is its connection's fragment stride
+    /// ([`hardening::fragment_stride`]).
+    Peer { stride: usize },
+    /// ENet drops it unread: too short, a slot out of range, a peer not connected, another
+    /// address or session.
+    Nobody,
+}
+
+/// Whom `datagram` is for (see [`Addressee`]).
+///
+/// # Safety
+/// `host` must be live, inside its own servicing, with `datagram` its received datagram.
+unsafe fn addressee(host: *mut sys::ENetHost, datagram: &[u8]) -> Addressee {
+    let Some((peer_id, session)) = peer_id_and_session(datagram) else {
+        return Addressee::Nobody;
+    };
+    if peer_id == PEER_ID_MASK {
+        return Addressee::NewConnection;
+    }
+    let peer_id = usize::from(peer_id);
+    // SAFETY: plain reads of the live host's fields and of one in-bounds element of its `peers`
+    // array (`peerCount` entries, checked first); no reference to the host is formed.
+    unsafe {
+        if peer_id >= (*host).peerCount {
+            return Addressee::Nobody;
+        }
+        let peer = (*host).peers.add(peer_id);
+        let from = (*host).receivedAddress;
+        let other_address = (from.host != (*peer).address.host
+            || from.port != (*peer).address.port)
+            && (*peer).address.host != sys::ENET_HOST_BROADCAST;
+        let other_session = u32::from((*peer).outgoingPeerID) < sys::ENET_PROTOCOL_MAXIMUM_PEER_ID
+            && session != (*peer).incomingSessionID;
+        if matches!(
+            (*peer).state,
+            sys::ENET_PEER_STATE_DISCONNECTED | sys::ENET_PEER_STATE_ZOMBIE
+        ) || other_address
+            || other_session
+        {
+            return Addressee::Nobody;
+        }
+        Addressee::Peer {
+            stride: hardening::fragment_stride((*peer).mtu, (*host).checksum.is_some()),
+        }
+    }
+}
+
 /// The command bytes of `datagram` as ENet will parse them: after the header (2 or 4 bytes) and
 /// the checksum (when enabled), decompressed with the host's own compressor when the datagram is
-/// compressed, into ENet's second packet buffer exactly as `enet_protocol_handle_incoming_commands`
-/// does (which overwrites it again right after). `None` where ENet would drop the datagram anyway.
+/// compressed. `None` where ENet would drop the datagram anyway.
+///
+/// A compressed datagram is decompressed once: into ENet's second packet buffer behind a copy of
+/// its header, exactly as `enet_protocol_handle_incoming_commands` would do it, and, when the
+/// host has no checksum, ENet is handed that result (`receivedData`, with the COMPRESSED flag
+/// cleared) so it does not decompress it again. With checksums the flag is part of what the
+/// sender summed, so ENet gets the original and decompresses it itself.
 ///
 /// # Safety
 /// `host` must be live, inside its own servicing, with `datagram` its received datagram (which
-/// lives in `packetData[0]`, disjoint from the `packetData[1]` scratch written here).
+/// lives in `packetData[0]`, disjoint from the `packetData[1]` written here), and called only for
+/// a datagram ENet will parse (not [`Addressee::Nobody`]).
 unsafe fn commands_of<'h>(host: *mut sys::ENetHost, datagram: &'h [u8]) -> Option<&'h [u8]> {
     let flags = u32::from(u16::from_be_bytes([*datagram.first()?, *datagram.get(1)?]));
     // SAFETY: reads of plain fields of a live host (caller's contract).
@@ -210,11 +279,11 @@ unsafe fn commands_of<'h>(host: *mut sys::ENetHost, datagram: &'h [u8]) -> Optio
     // `datagram` borrows); the place is reached through the raw pointer without forming a
     // reference to the host or to packetData as a whole. Nothing else uses it until ENet's own
     // parsing, after we return.
-    let scratch: &'h mut [u8] = unsafe {
+    let buffer: &'h mut [u8] = unsafe {
         let buffer = std::ptr::addr_of_mut!((*host).packetData[1]);
         std::slice::from_raw_parts_mut(buffer.cast::<u8>(), std::mem::size_of_val(&*buffer))
     };
-    let scratch = scratch.get_mut(header..)?;
+    let (copied_header, scratch) = buffer.split_at_mut_checked(header)?;
     // SAFETY: ENet's compressor contract: read `body`, write at most `scratch.len()` bytes into
     // `scratch`, both valid for the call. Our compressors never unwind (they catch panics).
     let size = unsafe {
@@ -226,29 +295,21 @@ unsafe fn commands_of<'h>(host: *mut sys::ENetHost, datagram: &'h [u8]) -> Optio
             scratch.len(),
         )
     };
-    (size > 0 && size <= scratch.len()).then(|| &scratch[..size])
-}
-
-/// The fragment stride of the connection `datagram` is addressed to (its peer's negotiated MTU,
-/// see [`hardening::fragment_stride`]); 0 when it names no peer slot, where ENet drops data
-/// commands anyway.
-///
-/// # Safety
-/// `host` must be live, inside its own servicing.
-unsafe fn fragment_stride(host: *mut sys::ENetHost, datagram: &[u8]) -> usize {
-    let peer_id = match datagram {
-        [hi, lo, ..] => usize::from(u16::from_be_bytes([*hi, *lo]) & PEER_ID_MASK),
-        _ => return 0,
-    };
-    // SAFETY: plain reads of the live host's fields and of one in-bounds element of its `peers`
-    // array (`peerCount` entries); no reference to the host is formed.
-    unsafe {
-        if peer_id >= (*host).peerCount {
-            return 0;
-        }
-        let mtu = (*(*host).peers.add(peer_id)).mtu;
-        hardening::fragment_stride(mtu, (*host).checksum.is_some())
+    if size == 0 || size > scratch.len() {
+        return None;
     }
+    if checksum.is_none() {
+        copied_header.copy_from_slice(&datagram[..header]);
+        copied_header[0] &= !((sys::ENET_PROTOCOL_HEADER_FLAG_COMPRESSED >> 8) as u8);
+        // SAFETY: plain field writes of the live host: ENet parses `receivedData` of
+        // `receivedDataLength` bytes right after we return, and the buffer (packetData[1]) lives
+        // as long as the host.
+        unsafe {
+            (*host).receivedData = copied_header.as_mut_ptr();
+            (*host).receivedDataLength = header + size;
+        }
+    }
+    Some(&scratch[..size])
 }
 
 /// If `commands` is exactly one CONNECT command, its `outgoingPeerID` (the peer id the client wants
@@ -287,11 +348,8 @@ fn refusal_notice(peer_id: u16, checksummed: bool, data: u32) -> ([u8; 14], usiz
 ///
 /// # Safety
 /// As [`commands_of`].
-unsafe fn answer_refused(host: *mut sys::ENetHost, datagram: &[u8], data: u32) {
-    // SAFETY: the caller's contract.
-    let Some((peer_id, connect_id)) =
-        unsafe { commands_of(host, datagram) }.and_then(connect_request)
-    else {
+unsafe fn answer_refused(host: *mut sys::ENetHost, commands: Option<&[u8]>, data: u32) {
+    let Some((peer_id, connect_id)) = commands.and_then(connect_request) else {
         return;
     };
     // SAFETY: plain field reads of the live host.
@@ -329,12 +387,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn datagrams_to_peer_id_0xfff_are_new_connections() {
-        assert!(is_new_connection(&[0x0F, 0xFF, 0, 0]));
-        // Flag bits (sent time, compressed) and session bits do not change the peer id.
-        assert!(is_new_connection(&[0xFF, 0xFF, 0, 0]));
-        assert!(!is_new_connection(&[0x00, 0x01, 0, 0]));
-        assert!(!is_new_connection(&[0x0F]));
+    fn the_header_holds_flags_session_and_peer_id() {
+        assert_eq!(peer_id_and_session(&[0x0F, 0xFF, 0, 0]), Some((0xFFF, 0)));
+        // Flag bits (sent time, compressed) do not change the peer id or session.
+        assert_eq!(peer_id_and_session(&[0xFF, 0xFF, 0, 0]), Some((0xFFF, 3)));
+        assert_eq!(peer_id_and_session(&[0x90, 0x01]), Some((1, 1)));
+        assert_eq!(peer_id_and_session(&[0x0F]), None);
     }
 
     /// A CONNECT command as ENet 1.3 sends it (48 bytes), with `outgoing_peer_id`.

@@ -21,14 +21,14 @@
 //!    fragments that ENet discards are freed without being subtracted, so on a long-lived lossy
 //!    link the counter grows until it reaches `maximumWaitingData` and the peer silently stops
 //!    receiving anything. The host recomputes the counter exactly (the sum of the packets still
-//!    queued, [`crate::host`]) for every peer that holds any waiting data, at most every
+//!    queued, [`crate::host`]) for every peer at its limit, at most every
 //!    [`DRIFT_CHECK_INTERVAL_MS`].
 
 use enet_sys as sys;
 use std::mem::{offset_of, size_of};
 
 /// How often, in ms of ENet's clock, a host recomputes its peers' `totalWaitingData` (only peers
-/// with a non-zero value are walked). A drifted peer recovers within this interval; reliable data
+/// at their limit are walked). A drifted peer recovers within this interval; reliable data
 /// it refused meanwhile is retransmitted by its sender.
 pub(crate) const DRIFT_CHECK_INTERVAL_MS: u32 = 100;
 

@@ -332,19 +332,22 @@ impl Host {
         self.fields().serviceTime.wrapping_sub(self.drift_checked) >= DRIFT_CHECK_INTERVAL_MS
     }
 
-    /// Sets every peer's `totalWaitingData` that is non-zero to the exact size of the packets it
+    /// Sets the `totalWaitingData` of every peer at its limit to the exact size of the packets it
     /// still holds (queued on its channels or dispatched and not yet received) plus what is held
     /// for the application (`Slot::held`), undoing upstream 1.3.18's drift (see
-    /// [`crate::hardening`]).
+    /// [`crate::hardening`]). Drift only matters once it makes ENet refuse data, so only peers at
+    /// the limit are walked: a peer cannot make every check walk its queue by keeping data
+    /// waiting.
     fn correct_waiting_data(&mut self) {
         self.drift_checked = self.fields().serviceTime;
+        let limit = self.fields().maximumWaitingData;
         for slot in 0..self.slots.len() {
             let peer = self.peer_ptr(slot).as_ptr();
             // SAFETY: in-bounds peer of our live, exclusively held host. ENet's lists are
             // consistent between calls (we are not inside ENet); `channels` holds `channelCount`
             // channels (null with a count of 0 when the peer has none).
             unsafe {
-                if (*peer).totalWaitingData == 0 {
+                if (*peer).totalWaitingData < limit {
                     continue;
                 }
                 let mut total = self.slots[slot].held;
