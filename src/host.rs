@@ -125,7 +125,7 @@ impl State {
         }
         if !host.filter.caught.is_empty() {
             let caught = std::mem::take(&mut host.filter.caught);
-            self.bury(caught);
+            self.graveyard.extend(caught);
         }
         let host = self.host.as_mut().ok_or(Error::Unconfigured)?;
         if rc < 0 {

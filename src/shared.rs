@@ -31,6 +31,7 @@ use crate::error::{Error, Result};
 use crate::host::{RawEvent, State};
 use std::any::Any;
 use std::cell::Cell;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError, TryLockError};
 
@@ -214,7 +215,7 @@ impl Shared {
                 (result, graveyard)
             }
         };
-        drop(graveyard);
+        bury_for_good(graveyard);
         Ok(result)
     }
 
@@ -248,7 +249,7 @@ impl Shared {
                     (event, (*state).take_graveyard())
                 };
                 frame.access.set(Access::Held(state));
-                drop(graveyard);
+                bury_for_good(graveyard);
                 let event = match event {
                     // The handler destroyed the host: the batch ends with what it handled.
                     Err(Error::Unconfigured) if handled > 0 => return Ok(handled),
@@ -288,3 +289,26 @@ fn closes_cycle(waits: &[Waiter], me: usize, wanted: &Shared) -> bool {
 
 /// What a `with` closure removed and must not drop itself (see the module documentation).
 pub(crate) type Graveyard = Vec<Box<dyn Any + Send>>;
+
+/// Drops every buried value, each on its own: a `Drop` that panics does not stop the others (a
+/// second panic while the first unwinds would abort the process). The first panic is resumed once
+/// all are dropped; the payloads of later ones are dropped too, retrying while their own `Drop`
+/// panics.
+fn bury_for_good(graveyard: Graveyard) {
+    let mut first = None;
+    for value in graveyard {
+        let Err(mut payload) = catch_unwind(AssertUnwindSafe(|| drop(value))) else {
+            continue;
+        };
+        if first.is_none() {
+            first = Some(payload);
+            continue;
+        }
+        while let Err(next) = catch_unwind(AssertUnwindSafe(|| drop(payload))) {
+            payload = next;
+        }
+    }
+    if let Some(payload) = first {
+        resume_unwind(payload);
+    }
+}

@@ -372,3 +372,26 @@ fn two_threads_each_holding_one_connection_and_calling_the_other_do_not_deadlock
     });
     assert_eq!(results, [Ok(()), Err(Error::Busy)]);
 }
+
+#[test]
+fn two_intercept_panics_in_one_service_whose_payloads_panic_when_dropped_do_not_abort() {
+    let (outcome, after) = watchdog(|| {
+        let (a, a_client, to_a) = pair();
+        a.set_intercept(Some(Box::new(|_, _: &[u8]| {
+            std::panic::panic_any(PanicsWhenDropped)
+        })))
+        .unwrap();
+        // Two datagrams waiting: one service reads both, and both payloads are buried.
+        poke(&to_a, &a_client);
+        poke(&to_a, &a_client);
+        let outcome = catch_unwind(AssertUnwindSafe(|| a.service(0)));
+        let message = outcome
+            .expect_err("the first payload's panic leaves service")
+            .downcast_ref::<&str>()
+            .map(|message| message.to_string());
+        let after = (a.set_intercept(None), a.service(0).map(drop));
+        (message, after)
+    });
+    assert_eq!(outcome.as_deref(), Some("the payload's Drop panicked"));
+    assert_eq!(after, (Ok(()), Ok(())));
+}
