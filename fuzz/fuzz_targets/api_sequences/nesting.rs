@@ -27,8 +27,6 @@
 //! connection decides: `Busy` makes every call on it `Err(Busy)`; `Held` or `Busy` makes `drain`
 //! of it `Err(Busy)`; otherwise the call must work (`Ok` or an error it documents, never `Busy`:
 //! everything runs on one thread, so no wait can deadlock).
-//!
-//! One open finding is skipped: see [`arm_panicking_payload`].
 
 use super::{expect, End, Script, World};
 use enet::{Error, InterceptFn, Verdict};
@@ -60,8 +58,6 @@ thread_local! {
     static DEPTH: Cell<usize> = const { Cell::new(0) };
     /// Nested operations this input may still run.
     static BUDGET_LEFT: Cell<usize> = const { Cell::new(0) };
-    /// Whether a panic payload whose `Drop` panics exists (see [`arm_panicking_payload`]).
-    static PANICKING_PAYLOAD: Cell<bool> = const { Cell::new(false) };
     /// [`Bomb`]s made minus `Bomb`s dropped.
     static LIVE_BOMBS: Cell<isize> = const { Cell::new(0) };
 }
@@ -138,7 +134,6 @@ pub fn check_drain(conn: u64, result: &Result<usize, Error>) {
 pub fn begin_input() {
     end_input();
     BUDGET_LEFT.set(BUDGET);
-    PANICKING_PAYLOAD.set(false);
 }
 
 /// After the input's world is dropped: every value handed to the crate was dropped exactly once.
@@ -215,7 +210,6 @@ impl Drop for Bomb {
             run_script(&world, self.script);
         }
         if self.panics {
-            PANICKING_PAYLOAD.set(false);
             panic!("{DROP_PANIC}");
         }
     }
@@ -247,25 +241,10 @@ pub fn intercept(
                 on_drop,
                 drop_panics,
             } => {
-                let panics = drop_panics && arm_panicking_payload();
-                std::panic::panic_any(Bomb::new(weak.clone(), on_drop, panics))
+                std::panic::panic_any(Bomb::new(weak.clone(), on_drop, drop_panics))
             }
         }
     })
-}
-
-/// Whether a new panic payload may panic when dropped.
-///
-/// Open finding (`regressions/api_sequences/two-panicking-payloads-in-one-service-abort`): when
-/// one servicing call catches two intercept panics whose payloads both panic when dropped, the
-/// crate drops them in one `Vec`, the second panic happens during unwinding, and the process
-/// aborts ("panic in a destructor during cleanup"), although a payload's panicking `Drop` is
-/// documented to leave the servicing call, never to abort. Until that is fixed, only one such
-/// payload exists at a time, unless `ENET_FUZZ_OPEN_FINDINGS` is set (to replay the reproducer).
-fn arm_panicking_payload() -> bool {
-    static OPEN_FINDINGS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *OPEN_FINDINGS.get_or_init(|| std::env::var_os("ENET_FUZZ_OPEN_FINDINGS").is_some())
-        || !PANICKING_PAYLOAD.replace(true)
 }
 
 /// The message of the intercepts' deliberate panics, which the wrapper must catch.
