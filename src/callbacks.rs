@@ -41,6 +41,10 @@ pub(crate) struct Filter {
     /// Apply the [`hardening`] fixes (on unless a test turns them off to show the defects).
     pub(crate) hardened: bool,
     pub(crate) user: Option<Box<InterceptFn>>,
+    /// Per peer slot, the half-open handshake seen there: its `connectID` and since when (ENet's
+    /// `serviceTime`), as the host's periodic pass records it. Read by [`make_room`] to find
+    /// the oldest.
+    pub(crate) half_open: Box<[Option<(u32, u32)>]>,
     /// Payloads of panics caught from `user` during the current service call, taken out (and
     /// dropped outside it) when ENet returns: a payload's own `Drop` may panic or call back.
     pub(crate) caught: Vec<Box<dyn Any + Send>>,
@@ -53,6 +57,7 @@ impl Default for Filter {
             refusal_data: 0,
             hardened: true,
             user: None,
+            half_open: Box::default(),
             caught: Vec::new(),
         }
     }
@@ -170,6 +175,14 @@ pub(crate) unsafe extern "C" fn intercept(
             // SAFETY: as above.
             unsafe { answer_refused(host, commands, filter.refusal_data) };
             return Verdict::Drop;
+        }
+        if filter.hardened && addressee == Addressee::NewConnection {
+            // SAFETY: as above.
+            let commands = unsafe { commands_of(host, datagram) };
+            if let Some((_, connect_id)) = commands.and_then(connect_request) {
+                // SAFETY: as above; between datagrams ENet's peers are consistent.
+                unsafe { make_room(host, u32::from_ne_bytes(connect_id), &mut filter.half_open) };
+            }
         }
         if filter.hardened {
             if let Addressee::Peer { stride } = addressee {
@@ -310,6 +323,58 @@ unsafe fn commands_of<'h>(host: *mut sys::ENetHost, datagram: &'h [u8]) -> Optio
         }
     }
     Some(&scratch[..size])
+}
+
+/// Makes sure the CONNECT with `connect_id` just received finds a slot: when every slot is taken
+/// and the CONNECT is not a retransmission of one ENet already holds, resets the oldest half-open
+/// handshake (see [`crate::hardening`]), so a flood of CONNECTs that never complete cannot keep
+/// legitimate clients out.
+///
+/// # Safety
+/// `host` must be live, inside its own servicing, between datagrams (the intercept), where no
+/// list of ENet's is being walked.
+unsafe fn make_room(
+    host: *mut sys::ENetHost,
+    connect_id: u32,
+    half_open: &mut [Option<(u32, u32)>],
+) {
+    // SAFETY: plain reads of the live host's fields and of its `peerCount` peers; the reset peer
+    // is half-open (it raised no event, so no handle is attached to it) and ENet is not using it
+    // while it waits for the next datagram.
+    unsafe {
+        let (from, now) = ((*host).receivedAddress, (*host).serviceTime);
+        let mut oldest: Option<(usize, u32)> = None;
+        for index in 0..(*host).peerCount {
+            let peer = (*host).peers.add(index);
+            let state = (*peer).state;
+            if state == sys::ENET_PEER_STATE_DISCONNECTED {
+                return;
+            }
+            let address = (*peer).address;
+            if address.host == from.host
+                && address.port == from.port
+                && (*peer).connectID == connect_id
+            {
+                return;
+            }
+            if state == sys::ENET_PEER_STATE_ACKNOWLEDGING_CONNECT {
+                // Not recorded yet by the periodic pass: the youngest.
+                let age = match half_open.get(index).copied().flatten() {
+                    Some((id, since)) if id == (*peer).connectID => now.wrapping_sub(since),
+                    _ => 0,
+                };
+                if oldest.map_or(true, |(_, oldest_age)| age > oldest_age) {
+                    oldest = Some((index, age));
+                }
+            }
+        }
+        if let Some((index, _)) = oldest {
+            sys::enet_peer_reset((*host).peers.add(index));
+            if let Some(entry) = half_open.get_mut(index) {
+                *entry = None;
+            }
+        }
+    }
 }
 
 /// If `commands` is exactly one CONNECT command, its `outgoingPeerID` (the peer id the client wants

@@ -563,6 +563,27 @@ impl Connection {
         self.with_host(|host| host.duplicate_peers())
     }
 
+    /// Sets how long a half-open handshake may hold a peer slot, in ms: a remote that sent a
+    /// CONNECT but never acknowledged the answer (a spoofed or abandoned handshake). Default
+    /// **5000** (ENet keeps such a slot about 30 s, so a few CONNECTs a second kept a server full).
+    /// Independently of it, a CONNECT that finds every slot taken evicts the oldest half-open
+    /// handshake, so a flood of CONNECTs cannot keep legitimate clients out. Half-open remotes
+    /// have raised no event and have no handle. [`Error::InvalidParameter`] for 0.
+    pub fn set_half_open_timeout(&self, ms: u32) -> Result<()> {
+        self.with_host(|host| {
+            if ms == 0 {
+                return Err(Error::InvalidParameter);
+            }
+            host.set_half_open_timeout(ms);
+            Ok(())
+        })?
+    }
+
+    /// How long a half-open handshake may hold a peer slot, in ms.
+    pub fn get_half_open_timeout(&self) -> Result<u32> {
+        self.with_host(|host| host.half_open_timeout())
+    }
+
     /// Sets the MTU the host proposes to new connections, within ENet's protocol range
     /// `576..=4096` (default 1392). Outside it is [`Error::InvalidParameter`]: ENet clamps only the
     /// MTU a remote proposes, and a host whose own MTU cannot hold a command never finishes a

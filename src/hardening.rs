@@ -17,7 +17,15 @@
 //!    distinct fragment numbers then tile the packet exactly, so a complete packet holds only
 //!    bytes its sender sent. The intercept trampoline drops datagrams with any other fragment
 //!    before ENet parses them; no conforming sender produces one, so nothing legitimate is lost.
-//! 2. **`totalWaitingData` drift** (fixed upstream in a52811e/1e80a78): incomplete unreliable
+//! 2. **Half-open handshakes hold slots for ENet's whole timeout.** Every CONNECT (from any
+//!    source, spoofed ones included) takes a free slot and keeps it while ENet retransmits its
+//!    VERIFY_CONNECT, about 30 s; a few CONNECTs a second keep a server full and legitimate
+//!    clients are silently ignored. As TCP stacks do against SYN floods, a CONNECT that finds no
+//!    free slot evicts the oldest half-open handshake (the trampoline, `make_room` in
+//!    [`crate::callbacks`]), and half-open handshakes older than [`HALF_OPEN_TIMEOUT_MS`] are
+//!    reset. Half-open peers have raised no event, so no handle or application state refers to
+//!    them.
+//! 3. **`totalWaitingData` drift** (fixed upstream in a52811e/1e80a78): incomplete unreliable
 //!    fragments that ENet discards are freed without being subtracted, so on a long-lived lossy
 //!    link the counter grows until it reaches `maximumWaitingData` and the peer silently stops
 //!    receiving anything. The host recomputes the counter exactly (the sum of the packets still
@@ -26,6 +34,11 @@
 
 use enet_sys as sys;
 use std::mem::{offset_of, size_of};
+
+/// How long, in ms, a half-open handshake (a CONNECT answered, our VERIFY_CONNECT never
+/// acknowledged) may hold a peer slot. A real handshake needs one round trip, a few with losses;
+/// ENet itself keeps retransmitting for about 30 s.
+pub(crate) const HALF_OPEN_TIMEOUT_MS: u32 = 5000;
 
 /// How often, in ms of ENet's clock, a host recomputes its peers' `totalWaitingData` (only peers
 /// at their limit are walked). A drifted peer recovers within this interval; reliable data

@@ -14,7 +14,7 @@
 use crate::address;
 use crate::callbacks::{self, Filter};
 use crate::error::{Error, Result};
-use crate::hardening::DRIFT_CHECK_INTERVAL_MS;
+use crate::hardening::{DRIFT_CHECK_INTERVAL_MS, HALF_OPEN_TIMEOUT_MS};
 use crate::packet::Packet;
 use crate::shared::Graveyard;
 use enet_sys as sys;
@@ -121,7 +121,7 @@ impl State {
             }
         };
         if host.filter.hardened && host.drift_check_due() {
-            host.correct_waiting_data();
+            host.housekeeping();
         }
         if !host.filter.caught.is_empty() {
             let caught = std::mem::take(&mut host.filter.caught);
@@ -191,8 +191,10 @@ pub(crate) struct Host {
     raw: NonNull<sys::ENetHost>,
     slots: Box<[Slot]>,
     pub(crate) filter: Filter,
-    /// When `correct_waiting_data` last ran, on ENet's millisecond clock (`serviceTime`).
+    /// When `housekeeping` last ran, on ENet's millisecond clock (`serviceTime`).
     drift_checked: u32,
+    /// How long a half-open handshake may hold a slot, in ms.
+    half_open_timeout: u32,
 }
 
 // SAFETY: the host, its peers and their queued packets are owned by this value alone and reached
@@ -233,11 +235,16 @@ impl Host {
                 held: 0,
             })
             .collect();
+        let filter = Filter {
+            half_open: vec![None; peers].into(),
+            ..Filter::default()
+        };
         Ok(Host {
             raw,
             slots,
-            filter: Filter::default(),
+            filter,
             drift_checked: 0,
+            half_open_timeout: HALF_OPEN_TIMEOUT_MS,
         })
     }
 
@@ -332,21 +339,43 @@ impl Host {
         self.fields().serviceTime.wrapping_sub(self.drift_checked) >= DRIFT_CHECK_INTERVAL_MS
     }
 
-    /// Sets the `totalWaitingData` of every peer at its limit to the exact size of the packets it
-    /// still holds (queued on its channels or dispatched and not yet received) plus what is held
-    /// for the application (`Slot::held`), undoing upstream 1.3.18's drift (see
-    /// [`crate::hardening`]). Drift only matters once it makes ENet refuse data, so only peers at
-    /// the limit are walked: a peer cannot make every check walk its queue by keeping data
-    /// waiting.
-    fn correct_waiting_data(&mut self) {
-        self.drift_checked = self.fields().serviceTime;
+    /// The periodic pass over the peers (see [`crate::hardening`]):
+    ///
+    /// * resets half-open handshakes older than the half-open timeout (default
+    ///   [`HALF_OPEN_TIMEOUT_MS`]; a peer that sent a CONNECT and never acknowledged our
+    ///   VERIFY_CONNECT; it has no handle yet);
+    /// * sets the `totalWaitingData` of every peer at its limit to the exact size of the packets
+    ///   it still holds (queued on its channels or dispatched and not yet received) plus what is
+    ///   held for the application (`Slot::held`), undoing upstream 1.3.18's drift. Drift only
+    ///   matters once it makes ENet refuse data, so only peers at the limit are walked: a peer
+    ///   cannot make every pass walk its queue by keeping data waiting.
+    fn housekeeping(&mut self) {
+        let now = self.fields().serviceTime;
+        self.drift_checked = now;
         let limit = self.fields().maximumWaitingData;
         for slot in 0..self.slots.len() {
             let peer = self.peer_ptr(slot).as_ptr();
             // SAFETY: in-bounds peer of our live, exclusively held host. ENet's lists are
             // consistent between calls (we are not inside ENet); `channels` holds `channelCount`
-            // channels (null with a count of 0 when the peer has none).
+            // channels (null with a count of 0 when the peer has none). A half-open peer has
+            // raised no event, so no handle is attached to its slot.
             unsafe {
+                let half_open = &mut self.filter.half_open[slot];
+                if (*peer).state != sys::ENET_PEER_STATE_ACKNOWLEDGING_CONNECT {
+                    *half_open = None;
+                } else {
+                    let connect_id = (*peer).connectID;
+                    match *half_open {
+                        Some((id, since)) if id == connect_id => {
+                            if now.wrapping_sub(since) >= self.half_open_timeout {
+                                sys::enet_peer_reset(peer);
+                                *half_open = None;
+                                continue;
+                            }
+                        }
+                        _ => *half_open = Some((connect_id, now)),
+                    }
+                }
                 if (*peer).totalWaitingData < limit {
                     continue;
                 }
@@ -537,6 +566,14 @@ impl Host {
 
     pub(crate) fn duplicate_peers(&self) -> usize {
         self.fields().duplicatePeers
+    }
+
+    pub(crate) fn set_half_open_timeout(&mut self, ms: u32) {
+        self.half_open_timeout = ms;
+    }
+
+    pub(crate) fn half_open_timeout(&self) -> u32 {
+        self.half_open_timeout
     }
 
     pub(crate) fn set_mtu(&mut self, mtu: u32) {
