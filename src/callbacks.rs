@@ -45,6 +45,11 @@ pub(crate) struct Filter {
     /// `serviceTime`), as the host's periodic pass records it. Read by [`make_room`] to find
     /// the oldest.
     pub(crate) half_open: Box<[Option<(u32, u32)>]>,
+    /// How many incoming commands one peer may have queued in ENet (see [`room_for`]).
+    pub(crate) max_queued_commands: usize,
+    /// Per peer slot, an upper bound of the incoming commands ENet holds for it (see
+    /// [`room_for`]).
+    pub(crate) queued_estimate: Box<[usize]>,
     /// Payloads of panics caught from `user` during the current service call, taken out (and
     /// dropped outside it) when ENet returns: a payload's own `Drop` may panic or call back.
     pub(crate) caught: Vec<Box<dyn Any + Send>>,
@@ -58,6 +63,8 @@ impl Default for Filter {
             hardened: true,
             user: None,
             half_open: Box::default(),
+            max_queued_commands: hardening::DEFAULT_MAX_QUEUED_COMMANDS,
+            queued_estimate: Box::default(),
             caught: Vec::new(),
         }
     }
@@ -185,10 +192,16 @@ pub(crate) unsafe extern "C" fn intercept(
             }
         }
         if filter.hardened {
-            if let Addressee::Peer { stride } = addressee {
+            if let Addressee::Peer { slot, stride } = addressee {
                 // SAFETY: as above.
                 let commands = unsafe { commands_of(host, datagram) };
-                if commands.is_some_and(|c| hardening::has_invalid_fragment(c, stride)) {
+                let data = match commands.map(|c| hardening::inspect(c, stride)) {
+                    Some(hardening::Commands::InvalidFragment) => return Verdict::Drop,
+                    Some(hardening::Commands::Valid { data }) => data,
+                    None => 0,
+                };
+                // SAFETY: as above; `slot` names a live peer of `host`.
+                if data > 0 && !unsafe { room_for(host, slot, data, filter) } {
                     return Verdict::Drop;
                 }
             }
@@ -213,9 +226,9 @@ pub(crate) unsafe extern "C" fn intercept(
 enum Addressee {
     /// Peer id 0xFFF ("no peer yet"): ENet only acts on a CONNECT in it.
     NewConnection,
-    /// A live peer whose address and session match; `stride` is its connection's fragment stride
-    /// ([`hardening::fragment_stride`]).
-    Peer { stride: usize },
+    /// A live peer (in `slot`) whose address and session match; `stride` is its connection's
+    /// fragment stride ([`hardening::fragment_stride`]).
+    Peer { slot: usize, stride: usize },
     /// ENet drops it unread: too short, a slot out of range, a peer not connected, another
     /// address or session.
     Nobody,
@@ -255,6 +268,7 @@ unsafe fn addressee(host: *mut sys::ENetHost, datagram: &[u8]) -> Addressee {
             return Addressee::Nobody;
         }
         Addressee::Peer {
+            slot: peer_id,
             stride: hardening::fragment_stride((*peer).mtu, (*host).checksum.is_some()),
         }
     }
@@ -374,6 +388,85 @@ unsafe fn make_room(
                 *entry = None;
             }
         }
+    }
+}
+
+/// Whether the peer in `slot` may have `data` more incoming commands queued, within
+/// `filter.max_queued_commands`.
+///
+/// ENet queues every data command it accepts (about 170 bytes each, zero-length ones included,
+/// which count nothing against `maximumWaitingData`) until it is delivered, and inserts each in
+/// order by walking its channel's queue: unbounded, a peer made the host hold gigabytes and spend
+/// quadratic CPU. Counting ENet's queues on every datagram would cost what it guards against, so
+/// the filter keeps an upper bound per slot, raised by every data command it lets through, and
+/// counts the real queues only when the bound reaches the limit: at most one walk of at most the
+/// limit per datagram, and for peers well under it one walk per `limit` commands.
+///
+/// # Safety
+/// `host` must be live, inside its own servicing, between datagrams, and `slot` one of its peers.
+unsafe fn room_for(
+    host: *mut sys::ENetHost,
+    slot: usize,
+    data: usize,
+    filter: &mut Filter,
+) -> bool {
+    let limit = filter.max_queued_commands;
+    let Some(estimate) = filter.queued_estimate.get_mut(slot) else {
+        return true;
+    };
+    if *estimate + data > limit {
+        // SAFETY: the caller's contract: ENet's lists are consistent between datagrams.
+        *estimate = unsafe { queued_commands(host, slot, limit) };
+        if *estimate + data > limit {
+            return false;
+        }
+    }
+    *estimate += data;
+    true
+}
+
+/// The incoming commands ENet holds for the peer in `slot` (on its channels, and dispatched but
+/// not yet received), counting no further than `limit + 1`.
+///
+/// # Safety
+/// As [`room_for`].
+unsafe fn queued_commands(host: *mut sys::ENetHost, slot: usize, limit: usize) -> usize {
+    // SAFETY: the caller's contract; `channels` holds `channelCount` channels (null with a count
+    // of 0), and each list is a consistent circular list with its sentinel.
+    unsafe {
+        let peer = (*host).peers.add(slot);
+        let mut count = list_length(std::ptr::addr_of_mut!((*peer).dispatchedCommands), limit);
+        for channel in 0..(*peer).channelCount {
+            let channel = (*peer).channels.add(channel);
+            for list in [
+                std::ptr::addr_of_mut!((*channel).incomingReliableCommands),
+                std::ptr::addr_of_mut!((*channel).incomingUnreliableCommands),
+            ] {
+                if count > limit {
+                    return count;
+                }
+                count += list_length(list, limit - count);
+            }
+        }
+        count
+    }
+}
+
+/// The length of an ENet list, counting no further than `limit + 1`.
+///
+/// # Safety
+/// `list` must be a live, consistent ENet list.
+unsafe fn list_length(list: *mut sys::ENetList, limit: usize) -> usize {
+    // SAFETY: the caller's contract.
+    unsafe {
+        let sentinel = std::ptr::addr_of_mut!((*list).sentinel);
+        let mut node = (*sentinel).next;
+        let mut length = 0;
+        while node != sentinel && length <= limit {
+            length += 1;
+            node = (*node).next;
+        }
+        length
     }
 }
 

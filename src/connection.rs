@@ -563,6 +563,31 @@ impl Connection {
         self.with_host(|host| host.duplicate_peers())
     }
 
+    /// Sets how many received commands ENet may hold for one peer before the application gets
+    /// them (waiting to be put in order, or dispatched and not yet serviced). Default **4096**.
+    ///
+    /// ENet keeps about 170 bytes per queued command, zero-length ones included (which count
+    /// nothing against [`max_waiting_data`](Self::set_max_waiting_data)), and inserts each in
+    /// order by walking its channel's queue: without a bound one peer made a host hold gigabytes
+    /// and spend quadratic CPU. At the bound, datagrams carrying more data from that peer are
+    /// dropped, as ENet does at its own limits: reliable data is retransmitted by its sender and
+    /// arrives once the queue drains, unreliable data is lost. [`Error::InvalidParameter`] for
+    /// 0.
+    pub fn set_max_queued_commands(&self, limit: usize) -> Result<()> {
+        self.with_host(|host| {
+            if limit == 0 {
+                return Err(Error::InvalidParameter);
+            }
+            host.set_max_queued_commands(limit);
+            Ok(())
+        })?
+    }
+
+    /// How many received commands ENet may hold for one peer.
+    pub fn get_max_queued_commands(&self) -> Result<usize> {
+        self.with_host(|host| host.max_queued_commands())
+    }
+
     /// Sets how long a half-open handshake may hold a peer slot, in ms: a remote that sent a
     /// CONNECT but never acknowledged the answer (a spoofed or abandoned handshake). Default
     /// **5000** (ENet keeps such a slot about 30 s, so a few CONNECTs a second kept a server full).

@@ -35,6 +35,11 @@
 use enet_sys as sys;
 use std::mem::{offset_of, size_of};
 
+/// How many incoming commands one peer may have queued in ENet by default (see
+/// `Connection::set_max_queued_commands`): about 700 KiB of ENet's bookkeeping, and a bound on
+/// the walk of ENet's ordered insertion.
+pub(crate) const DEFAULT_MAX_QUEUED_COMMANDS: usize = 4096;
+
 /// How long, in ms, a half-open handshake (a CONNECT answered, our VERIFY_CONNECT never
 /// acknowledged) may hold a peer slot. A real handshake needs one round trip, a few with losses;
 /// ENet itself keeps retransmitting for about 30 s.
@@ -109,19 +114,36 @@ fn is_tiling_fragment(
         && length == stride.min(total - offset)
 }
 
+/// What [`inspect`] found in a datagram's commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Commands {
+    /// A `SEND_FRAGMENT` or `SEND_UNRELIABLE_FRAGMENT` whose fields do not tile its packet.
+    InvalidFragment,
+    /// Valid; this many of them carry data (each may become a queued incoming command).
+    Valid { data: usize },
+}
+
+/// Whether any command of a datagram body is a fragment that does not tile its packet (see
+/// [`inspect`]).
+#[cfg(test)]
+fn has_invalid_fragment(commands: &[u8], stride: usize) -> bool {
+    inspect(commands, stride) == Commands::InvalidFragment
+}
+
 /// Walks the commands of a datagram body (after the protocol header and checksum, decompressed)
-/// the way ENet does and reports whether any is a `SEND_FRAGMENT` or `SEND_UNRELIABLE_FRAGMENT`
-/// whose fields do not tile its packet with `stride` (see the module documentation). Parsing
-/// stops where ENet's would (unknown or truncated command), so only commands ENet would act on
-/// are judged.
-pub(crate) fn has_invalid_fragment(mut commands: &[u8], stride: usize) -> bool {
+/// the way ENet does: reports a `SEND_FRAGMENT` or `SEND_UNRELIABLE_FRAGMENT` whose fields do
+/// not tile its packet with `stride` (see the module documentation), and otherwise counts the
+/// data commands. Parsing stops where ENet's would (unknown or truncated command), so only
+/// commands ENet would act on are judged.
+pub(crate) fn inspect(mut commands: &[u8], stride: usize) -> Commands {
+    let mut data = 0;
     while let Some(&first) = commands.first() {
         let command = first & sys::ENET_PROTOCOL_COMMAND_MASK as u8;
         let Some(&size) = COMMAND_SIZES.get(usize::from(command)) else {
-            return false;
+            break;
         };
         if size == 0 || commands.len() < size {
-            return false;
+            break;
         }
         let payload = match u32::from(command) {
             sys::ENET_PROTOCOL_COMMAND_SEND_RELIABLE => be16(
@@ -148,21 +170,25 @@ pub(crate) fn has_invalid_fragment(mut commands: &[u8], stride: usize) -> bool {
                     field(offset_of!(Fragment, fragmentOffset)),
                     length,
                 ) {
-                    return true;
+                    return Commands::InvalidFragment;
                 }
                 Some(length)
             }
-            _ => Some(0),
+            _ => None,
         };
-        let Some(next) = payload.and_then(|p| size.checked_add(usize::from(p))) else {
-            return false;
+        let next = match payload {
+            Some(length) => {
+                data += 1;
+                size + usize::from(length)
+            }
+            None => size,
         };
         match commands.get(next..) {
             Some(rest) => commands = rest,
-            None => return false,
+            None => break,
         }
     }
-    false
+    Commands::Valid { data }
 }
 
 #[cfg(test)]
@@ -300,6 +326,16 @@ mod tests {
             &reliable_fragment(1, 0, 5, 0, &[5; 5]),
             0
         ));
+    }
+
+    #[test]
+    fn data_commands_are_counted() {
+        let mut datagram = unreliable(b"hello");
+        datagram.extend(unreliable(b""));
+        datagram.extend(reliable_fragment(1, 0, 5, 0, &[5; 5]));
+        assert_eq!(inspect(&datagram, STRIDE), Commands::Valid { data: 3 });
+        let ping = [sys::ENET_PROTOCOL_COMMAND_PING as u8 | 0x80, 0xFF, 0, 1];
+        assert_eq!(inspect(&ping, STRIDE), Commands::Valid { data: 0 });
     }
 
     #[test]

@@ -237,6 +237,7 @@ impl Host {
             .collect();
         let filter = Filter {
             half_open: vec![None; peers].into(),
+            queued_estimate: vec![0; peers].into(),
             ..Filter::default()
         };
         Ok(Host {
@@ -566,6 +567,14 @@ impl Host {
 
     pub(crate) fn duplicate_peers(&self) -> usize {
         self.fields().duplicatePeers
+    }
+
+    pub(crate) fn set_max_queued_commands(&mut self, limit: usize) {
+        self.filter.max_queued_commands = limit;
+    }
+
+    pub(crate) fn max_queued_commands(&self) -> usize {
+        self.filter.max_queued_commands
     }
 
     pub(crate) fn set_half_open_timeout(&mut self, ms: u32) {

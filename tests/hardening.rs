@@ -258,3 +258,71 @@ fn without_the_fix_two_one_byte_fragments_deliver_100_kib_the_sender_never_sent(
         (vec![100 << 10], true)
     );
 }
+
+/// A datagram of 150 zero-length SEND_UNRELIABLE commands on channel 1, numbered from `first`,
+/// each waiting for reliable packet 5 of that channel, which never comes: ENet queues them all.
+fn zero_length_unreliables(header: [u8; 2], first: u16) -> Vec<u8> {
+    let mut datagram = header.to_vec();
+    for number in first..first + 150 {
+        datagram.extend_from_slice(&[enet_sys::ENET_PROTOCOL_COMMAND_SEND_UNRELIABLE as u8, 1]);
+        datagram.extend_from_slice(&5u16.to_be_bytes()); // reliable sequence number
+        datagram.extend_from_slice(&number.to_be_bytes()); // unreliable sequence number
+        datagram.extend_from_slice(&0u16.to_be_bytes()); // data length
+    }
+    datagram
+}
+
+/// Bytes ENet's allocations grew by while a connected client queued 15,000 zero-length commands
+/// that never become deliverable, and whether another client's reliable messages still arrived
+/// exactly once and in order meanwhile.
+fn zero_length_command_growth(hardened: bool) -> (usize, bool) {
+    let _serial = count_enet_allocations();
+    let (server, client, _to_client, _to_server, header) = pair_with_client_header(2);
+    server.set_hardening_enabled(hardened).unwrap();
+    let port = server.get_local_port().unwrap();
+    let (other, to_server, to_other) = common::join(&server, "127.0.0.1", i32::from(port), 2);
+    let before = enet_alloc::bytes();
+    let mut got = Vec::new();
+    for round in 0..100u16 {
+        let datagram = zero_length_unreliables(header, 1 + round * 150);
+        client
+            .socket_send("127.0.0.1", i32::from(port), &datagram)
+            .unwrap();
+        to_server
+            .send(0, &round.to_be_bytes(), PacketPeer::FLAG_RELIABLE)
+            .unwrap();
+        other.service(0).unwrap();
+        server.service(1).unwrap();
+        while let Ok(packet) = to_other.get_packet() {
+            got.push(u16::from_be_bytes([packet[0], packet[1]]));
+        }
+    }
+    let grown = enet_alloc::bytes().saturating_sub(before);
+    let mut pump = Pump::new(&[&server, &other]);
+    let start = Instant::now();
+    while got.len() < 100 && start.elapsed() < common::DEADLINE {
+        pump.step();
+        while let Ok(packet) = to_other.get_packet() {
+            got.push(u16::from_be_bytes([packet[0], packet[1]]));
+        }
+    }
+    (grown, got == (0..100).collect::<Vec<u16>>())
+}
+
+#[test]
+fn zero_length_commands_that_never_become_deliverable_are_bounded_per_peer() {
+    let (grown, other_client_served) = zero_length_command_growth(true);
+    // At most the default 4,096 queued commands (about 170 bytes each).
+    assert!(grown < 1 << 20, "hardened host grew by {grown} bytes");
+    assert!(other_client_served);
+}
+
+#[test]
+fn without_the_fix_every_zero_length_command_is_kept() {
+    let (grown, other_client_served) = zero_length_command_growth(false);
+    assert!(
+        grown >= 15_000 * 100,
+        "unhardened host grew by only {grown} bytes"
+    );
+    assert!(other_client_served);
+}
