@@ -563,6 +563,32 @@ impl Connection {
         self.with_host(|host| host.duplicate_peers())
     }
 
+    /// Sets how much may be queued toward one peer and not yet acknowledged (unreliable data: not
+    /// yet sent), in bytes; each queued command (a packet, or each fragment of a large one) also
+    /// counts ENet's bookkeeping for it (about 90 bytes). Default **8 MiB** (ENet has no limit: a
+    /// peer that acknowledges late but never times out made a server queue everything it sent
+    /// it).
+    ///
+    /// A send that does not fit returns [`Error::OutOfMemory`] (as Godot's packet peers do when
+    /// their buffer is full) and changes nothing already queued; a broadcast skips that peer.
+    /// [`PeerTraffic::queued_outgoing_data`](crate::PeerTraffic::queued_outgoing_data) shows
+    /// the queue, for back-pressure. [`Error::InvalidParameter`] for 0.
+    pub fn set_max_queued_outgoing(&self, bytes: usize) -> Result<()> {
+        self.with_host(|host| {
+            if bytes == 0 {
+                return Err(Error::InvalidParameter);
+            }
+            host.set_max_queued_outgoing(bytes);
+            Ok(())
+        })?
+    }
+
+    /// How much may be queued toward one peer, in bytes (see
+    /// [`set_max_queued_outgoing`](Self::set_max_queued_outgoing)).
+    pub fn get_max_queued_outgoing(&self) -> Result<usize> {
+        self.with_host(|host| host.max_queued_outgoing())
+    }
+
     /// Sets how many received commands ENet may hold for one peer before the application gets
     /// them (waiting to be put in order, or dispatched and not yet serviced). Default **4096**.
     ///

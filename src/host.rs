@@ -33,6 +33,13 @@ pub(crate) const DEFAULT_MAX_PACKET_SIZE: usize = 4 << 20;
 /// peer. One peer can pin about this plus one maximum packet.
 pub(crate) const DEFAULT_MAX_WAITING_DATA: usize = 8 << 20;
 
+/// The safe default for the data queued toward one peer and not yet acknowledged (ENet has no
+/// limit): see `Connection::set_max_queued_outgoing`.
+pub(crate) const DEFAULT_MAX_QUEUED_OUTGOING: usize = 8 << 20;
+
+/// What one queued outgoing command costs beyond its bytes (ENet's `ENetOutgoingCommand`).
+const OUTGOING_COMMAND_OVERHEAD: usize = std::mem::size_of::<sys::ENetOutgoingCommand>();
+
 /// What a received packet the application has not taken yet costs beyond its bytes: the
 /// `ENetPacket` and our handle to it. A packet held for the application counts its bytes plus
 /// this against its peer's `maximumWaitingData`, so zero-length packets are not free either.
@@ -108,6 +115,7 @@ impl State {
     pub(crate) fn service(&mut self, io: bool) -> Result<RawEvent> {
         let host = self.host.as_mut().ok_or(Error::Unconfigured)?;
         let mut event = MaybeUninit::<sys::ENetEvent>::zeroed();
+        host.epoch += 1;
         let rc = {
             let _entered = callbacks::enter(host.raw, &mut host.filter);
             // SAFETY: the host is live and exclusively ours (we hold the lock); `event` is a valid
@@ -184,6 +192,12 @@ struct Slot {
     /// a packet in `totalWaitingData` when it hands it over; this adds it back, so ENet's own
     /// limit covers them too.
     held: usize,
+    /// An upper bound of what is queued toward the peer (see [`PeerMut::room_to_send`]): raised
+    /// by every send, set to the exact figure whenever it is counted.
+    outgoing_estimate: usize,
+    /// The host's `epoch` when the queue was last counted and found full: until ENet services
+    /// again (the only time the queue shrinks), sends are refused without counting again.
+    outgoing_full: Option<u64>,
 }
 
 /// One live `ENetHost`, destroyed on drop.
@@ -195,6 +209,11 @@ pub(crate) struct Host {
     drift_checked: u32,
     /// How long a half-open handshake may hold a slot, in ms.
     half_open_timeout: u32,
+    /// The bound on what is queued toward one peer, in bytes plus per-command overhead.
+    max_queued_outgoing: usize,
+    /// Counts the calls that let ENet send or process acknowledgements (service, flush): the
+    /// outgoing queues can only shrink in them.
+    epoch: u64,
 }
 
 // SAFETY: the host, its peers and their queued packets are owned by this value alone and reached
@@ -233,6 +252,8 @@ impl Host {
                 pinned: false,
                 queue: VecDeque::new(),
                 held: 0,
+                outgoing_estimate: 0,
+                outgoing_full: None,
             })
             .collect();
         let filter = Filter {
@@ -246,6 +267,8 @@ impl Host {
             filter,
             drift_checked: 0,
             half_open_timeout: HALF_OPEN_TIMEOUT_MS,
+            max_queued_outgoing: DEFAULT_MAX_QUEUED_OUTGOING,
+            epoch: 0,
         })
     }
 
@@ -289,6 +312,8 @@ impl Host {
         entry.address = address;
         entry.queue.clear();
         entry.held = 0;
+        entry.outgoing_estimate = 0;
+        entry.outgoing_full = None;
         PeerId {
             slot,
             generation: *generations,
@@ -457,6 +482,7 @@ impl Host {
     }
 
     pub(crate) fn flush(&mut self) {
+        self.epoch += 1;
         // SAFETY: live host, exclusive.
         unsafe { sys::enet_host_flush(self.raw.as_ptr()) }
     }
@@ -479,11 +505,43 @@ impl Host {
         self.slots.len()
     }
 
-    /// `enet_host_broadcast` to every connected peer; the packet is ENet's from here on.
+    /// Queues `packet` for every connected peer with room for it (as `enet_host_broadcast`,
+    /// which knows no bound, but skipping peers whose queue is full).
     pub(crate) fn broadcast(&mut self, channel: u8, packet: Packet) {
-        // SAFETY: live host, exclusive; enet_host_broadcast takes ownership of the packet (it
-        // destroys it if no peer took a reference).
-        unsafe { sys::enet_host_broadcast(self.raw.as_ptr(), channel, packet.into_raw()) }
+        let cost = self.outgoing_cost(&packet);
+        let raw = packet.into_raw();
+        for slot in 0..self.slots.len() {
+            let peer = self.peer_ptr(slot);
+            // SAFETY: in-bounds peer of our live, exclusively held host.
+            if unsafe { peer.as_ref().state } != sys::ENET_PEER_STATE_CONNECTED {
+                continue;
+            }
+            let mut peer = PeerMut {
+                raw: peer,
+                host: self,
+                slot,
+            };
+            if peer.room_to_send(cost) {
+                // SAFETY: live peer; `raw` is a live packet we hold (reference count 0 until a
+                // peer takes one); a failed send takes no reference.
+                if unsafe { sys::enet_peer_send(peer.raw.as_ptr(), channel, raw) } == 0 {
+                    peer.sent(cost);
+                }
+            }
+        }
+        // SAFETY: `raw` is live; if no peer took a reference it is still ours alone.
+        unsafe {
+            if (*raw).referenceCount == 0 {
+                sys::enet_packet_destroy(raw);
+            }
+        }
+    }
+
+    /// What queuing `packet` toward a peer costs against `max_queued_outgoing`: its bytes plus
+    /// one command's overhead per fragment ENet will cut it into.
+    fn outgoing_cost(&self, packet: &Packet) -> usize {
+        let stride = crate::hardening::fragment_stride(self.fields().mtu, self.checksum()).max(1);
+        packet.len() + packet.len().div_ceil(stride).max(1) * OUTGOING_COMMAND_OVERHEAD
     }
 
     /// Reads and zeroes one of the host's 32-bit traffic counters.
@@ -575,6 +633,14 @@ impl Host {
 
     pub(crate) fn max_queued_commands(&self) -> usize {
         self.filter.max_queued_commands
+    }
+
+    pub(crate) fn set_max_queued_outgoing(&mut self, bytes: usize) {
+        self.max_queued_outgoing = bytes;
+    }
+
+    pub(crate) fn max_queued_outgoing(&self) -> usize {
+        self.max_queued_outgoing
     }
 
     pub(crate) fn set_half_open_timeout(&mut self, ms: u32) {
@@ -710,7 +776,13 @@ impl PeerMut<'_> {
     }
 
     /// `enet_peer_send`: on success ENet holds the packet; on failure it is freed here.
+    /// [`Error::OutOfMemory`] if the peer's outgoing queue has no room for it
+    /// ([`room_to_send`](Self::room_to_send)); nothing already queued is touched.
     pub(crate) fn send(&mut self, channel: u8, packet: Packet) -> Result<()> {
+        let cost = self.host.outgoing_cost(&packet);
+        if !self.room_to_send(cost) {
+            return Err(Error::OutOfMemory);
+        }
         let raw = packet.into_raw();
         // SAFETY: live peer of an exclusively held host; `raw` is a packet we own.
         let rc = unsafe { sys::enet_peer_send(self.raw.as_ptr(), channel, raw) };
@@ -719,7 +791,63 @@ impl PeerMut<'_> {
             drop(unsafe { Packet::from_raw(NonNull::new_unchecked(raw)) });
             return Err(Error::Failed);
         }
+        self.sent(cost);
         Ok(())
+    }
+
+    /// Whether `cost` more fits the peer's outgoing queue within the host's
+    /// `max_queued_outgoing`. ENet keeps what it sends a peer until the peer acknowledges it, so a
+    /// peer that acknowledges late but never times out made the queue grow without end. An upper
+    /// bound is kept per peer (raised by each send) and the queue is counted only when the bound
+    /// reaches the limit, and at most once between two services: a send costs no walk while there
+    /// is room, and at most one walk per service when there is none.
+    fn room_to_send(&mut self, cost: usize) -> bool {
+        let limit = self.host.max_queued_outgoing;
+        let epoch = self.host.epoch;
+        let slot = &self.host.slots[self.slot];
+        if slot.outgoing_estimate.saturating_add(cost) <= limit {
+            return true;
+        }
+        if slot.outgoing_full == Some(epoch) {
+            return false;
+        }
+        let queued = self.queued_outgoing(limit);
+        let slot = &mut self.host.slots[self.slot];
+        slot.outgoing_estimate = queued;
+        let room = queued.saturating_add(cost) <= limit;
+        slot.outgoing_full = (!room).then_some(epoch);
+        room
+    }
+
+    fn sent(&mut self, cost: usize) {
+        let slot = &mut self.host.slots[self.slot];
+        slot.outgoing_estimate = slot.outgoing_estimate.saturating_add(cost);
+    }
+
+    /// What is queued toward the peer and not yet acknowledged (or, unreliable, not yet sent):
+    /// the bytes of every outgoing command plus its overhead, counting no further than just past
+    /// `limit`.
+    pub(crate) fn queued_outgoing(&self, limit: usize) -> usize {
+        let peer = self.raw.as_ptr();
+        let mut total = 0;
+        // SAFETY: live peer of an exclusively held host, not inside ENet: its lists are consistent
+        // circular lists of ENetOutgoingCommand (the list node is their first field).
+        unsafe {
+            for list in [
+                std::ptr::addr_of_mut!((*peer).sentReliableCommands),
+                std::ptr::addr_of_mut!((*peer).outgoingSendReliableCommands),
+                std::ptr::addr_of_mut!((*peer).outgoingCommands),
+            ] {
+                let sentinel = std::ptr::addr_of_mut!((*list).sentinel);
+                let mut node = (*sentinel).next;
+                while node != sentinel && total <= limit {
+                    let command = node.cast::<sys::ENetOutgoingCommand>();
+                    total += usize::from((*command).fragmentLength) + OUTGOING_COMMAND_OVERHEAD;
+                    node = (*node).next;
+                }
+            }
+        }
+        total
     }
 
     pub(crate) fn state(&self) -> sys::ENetPeerState {

@@ -100,6 +100,11 @@ pub struct PeerTraffic {
     pub packets_lost: u32,
     /// The peer's negotiated MTU.
     pub mtu: u32,
+    /// What is queued toward the peer and not yet acknowledged (unreliable data: not yet sent),
+    /// as [`Connection::set_max_queued_outgoing`](crate::Connection::set_max_queued_outgoing)
+    /// counts it: bytes plus per-command overhead. A growing figure means the peer acknowledges
+    /// slower than the application sends: apply back-pressure.
+    pub queued_outgoing_data: usize,
 }
 
 /// A handle to one remote peer: Godot's `ENetPacketPeer`.
@@ -195,7 +200,10 @@ impl PacketPeer {
     /// [`Error::InvalidParameter`] if `channel < 0` or `channel > get_channels()`, or `flags` has
     /// bits outside `FLAG_RELIABLE | FLAG_UNSEQUENCED | FLAG_UNRELIABLE_FRAGMENT`;
     /// [`Error::Failed`] if ENet refuses (channel equal to the channel count, peer not connected,
-    /// packet over the maximum packet size). A refused packet is freed, never leaked.
+    /// packet over the maximum packet size); [`Error::OutOfMemory`] if the peer's outgoing queue
+    /// is full ([`Connection::set_max_queued_outgoing`](crate::Connection::set_max_queued_outgoing):
+    /// the peer acknowledges slower than you send). A refused packet is freed, never leaked, and
+    /// nothing queued before is touched.
     pub fn send(&self, channel: i32, packet: &[u8], flags: i32) -> Result<()> {
         self.with(|mut peer| {
             let channel = checked_channel(&peer, channel)?;
@@ -258,15 +266,18 @@ impl PacketPeer {
         })
     }
 
-    /// Traffic totals and MTU of the peer (ENet fields Godot does not expose).
+    /// Traffic totals, MTU and outgoing queue of the peer (ENet fields Godot does not expose).
+    /// Counting the queue walks it: a call per frame is fine, not one per packet.
     pub fn get_traffic(&self) -> Result<PeerTraffic> {
         self.with(|peer| {
+            let queued_outgoing_data = peer.queued_outgoing(usize::MAX);
             peer.read(|p| PeerTraffic {
                 incoming_data_total: p.incomingDataTotal,
                 outgoing_data_total: p.outgoingDataTotal,
                 packets_sent: p.packetsSent,
                 packets_lost: p.packetsLost,
                 mtu: p.mtu,
+                queued_outgoing_data,
             })
         })
     }

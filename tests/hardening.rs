@@ -326,3 +326,54 @@ fn without_the_fix_every_zero_length_command_is_kept() {
     );
     assert!(other_client_served);
 }
+
+/// A server sends 200 reliable 64 KiB packets to a connected client that has stopped servicing
+/// (so acknowledges nothing) with `max_queued_outgoing`: how many sends were refused with
+/// `OutOfMemory`, the most ENet's allocations grew by, the largest queue `get_traffic` showed, and
+/// whether every accepted packet arrived, in order, once the client serviced again.
+fn sends_to_a_silent_peer(max_queued_outgoing: usize) -> (usize, usize, usize, bool) {
+    let _serial = count_enet_allocations();
+    let (server, client, to_client, to_server) = common::connected_pair(2);
+    server.set_max_queued_outgoing(max_queued_outgoing).unwrap();
+    let before = enet_alloc::bytes();
+    let (mut refused, mut grown, mut queued, mut accepted) = (0, 0, 0, Vec::new());
+    for i in 0..200u16 {
+        let mut packet = vec![0u8; 64 << 10];
+        packet[..2].copy_from_slice(&i.to_be_bytes());
+        match to_client.send(1, &packet, PacketPeer::FLAG_RELIABLE) {
+            Ok(()) => accepted.push(i),
+            Err(enet::Error::OutOfMemory) => refused += 1,
+            Err(other) => panic!("send {i}: {other:?}"),
+        }
+        server.service(0).unwrap();
+        grown = grown.max(enet_alloc::bytes().saturating_sub(before));
+        queued = queued.max(to_client.get_traffic().unwrap().queued_outgoing_data);
+    }
+    let mut got = Vec::new();
+    let mut pump = Pump::new(&[&server, &client]);
+    let start = Instant::now();
+    while got.len() < accepted.len() && start.elapsed() < common::DEADLINE {
+        pump.step();
+        while let Ok(packet) = to_server.get_packet() {
+            got.push(u16::from_be_bytes([packet[0], packet[1]]));
+        }
+    }
+    (refused, grown, queued, got == accepted)
+}
+
+#[test]
+fn a_peer_that_acknowledges_nothing_gets_at_most_max_queued_outgoing_queued() {
+    let (refused, grown, queued, delivered) = sends_to_a_silent_peer(1 << 20);
+    assert!(refused >= 180, "only {refused} sends refused");
+    assert!(queued <= (1 << 20) + (66 << 10), "{queued} bytes queued");
+    assert!(grown < 3 << 20, "ENet grew by {grown} bytes");
+    assert!(delivered, "every accepted packet arrives, in order");
+}
+
+#[test]
+fn without_the_bound_everything_sent_to_a_silent_peer_is_queued() {
+    let (refused, grown, _queued, delivered) = sends_to_a_silent_peer(usize::MAX);
+    assert_eq!(refused, 0);
+    assert!(grown >= 200 * (64 << 10), "ENet grew by only {grown} bytes");
+    assert!(delivered);
+}
