@@ -9,7 +9,7 @@
 //!    packet. Unreliable fragments are not even checked for `fragmentLength == 0` or
 //!    `totalLength < fragmentCount` (fixed upstream in 657eaf9): a 1-byte packet in 1,048,576
 //!    fragments makes the host allocate a 128 KiB fragment bitmap for one byte of waiting data.
-//!    [`has_invalid_fragment`] holds every `SEND_FRAGMENT` and `SEND_UNRELIABLE_FRAGMENT` to the
+//!    [`inspect`] holds every `SEND_FRAGMENT` and `SEND_UNRELIABLE_FRAGMENT` to the
 //!    one geometry every ENet sender produces (peer.c, `enet_peer_send`): fragment `n` of a
 //!    `totalLength`-byte packet starts at `n × stride` and carries `min(stride, totalLength −
 //!    offset)` bytes, in `ceil(totalLength / stride)` fragments, where the stride is fixed by the

@@ -96,9 +96,10 @@ impl State {
         self.graveyard.push(Box::new(value));
     }
 
-    /// What was buried since the last call.
-    pub(crate) fn take_graveyard(&mut self) -> Graveyard {
-        std::mem::take(&mut self.graveyard)
+    /// What was buried since the last call, if anything (the common case, nothing, costs a
+    /// check).
+    pub(crate) fn take_graveyard(&mut self) -> Option<Graveyard> {
+        (!self.graveyard.is_empty()).then(|| std::mem::take(&mut self.graveyard))
     }
 
     /// Destroys the host (peers are not told; they time out), detaching every handle. The host
@@ -540,8 +541,14 @@ impl Host {
     /// What queuing `packet` toward a peer costs against `max_queued_outgoing`: its bytes plus
     /// one command's overhead per fragment ENet will cut it into.
     fn outgoing_cost(&self, packet: &Packet) -> usize {
+        let len = packet.len();
         let stride = crate::hardening::fragment_stride(self.fields().mtu, self.checksum()).max(1);
-        packet.len() + packet.len().div_ceil(stride).max(1) * OUTGOING_COMMAND_OVERHEAD
+        let commands = if len <= stride {
+            1
+        } else {
+            len.div_ceil(stride)
+        };
+        len + commands * OUTGOING_COMMAND_OVERHEAD
     }
 
     /// Reads and zeroes one of the host's 32-bit traffic counters.

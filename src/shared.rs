@@ -32,7 +32,6 @@ use crate::host::{RawEvent, State};
 use std::any::Any;
 use std::cell::Cell;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError, TryLockError};
 
 /// How this thread is inside a connection (see the module documentation).
@@ -95,48 +94,38 @@ fn inside_any() -> bool {
     !INNERMOST.with(Cell::get).is_null()
 }
 
-/// This thread's identity for [`Shared::holder`] (never 0): the address of a thread-local, unique
-/// among live threads.
-fn this_thread() -> usize {
-    thread_local!(static TOKEN: u8 = const { 0 });
-    TOKEN.with(|token| token as *const u8 as usize)
+/// The connections this thread holds: one per frame (a frame exists only while its thread holds
+/// that connection's lock, its own or through a `drain` further up).
+fn held() -> Vec<usize> {
+    let mut held = Vec::new();
+    let mut frame = INNERMOST.with(Cell::get);
+    while !frame.is_null() {
+        // SAFETY: as in `access`.
+        let entry = unsafe { &*frame };
+        held.push(entry.owner);
+        frame = entry.outer;
+    }
+    held
 }
 
-/// A wait in progress of a thread that holds a connection while waiting for another.
+/// A wait in progress of a thread that holds connections while it waits for another.
 struct Waiter {
-    thread: usize,
-    wanted: *const Shared,
+    /// Identifies the entry: the waiting thread's innermost frame (distinct for live threads).
+    token: usize,
+    /// The connections it holds.
+    held: Vec<usize>,
+    /// The connection it waits for.
+    wanted: usize,
 }
 
-// SAFETY: `wanted` is only dereferenced under the `WAITS` lock, while its waiting thread keeps the
-// `Shared` borrowed (see `WAITS`); `Shared` is `Sync`, so reading it from another thread is fine.
-unsafe impl Send for Waiter {}
-
-/// The waits in progress of threads that hold a connection while waiting for another. Each thread
-/// has at most one entry, removed (under this lock) before its call on that `Shared` returns, so
-/// the `Shared` outlives its entry.
+/// The waits in progress of threads that hold a connection while waiting for another; each is
+/// registered before its thread blocks and removed once it has the lock.
 static WAITS: Mutex<Vec<Waiter>> = Mutex::new(Vec::new());
 
 /// The state shared by a connection and all its peer handles.
 #[derive(Default)]
 pub(crate) struct Shared {
     state: Mutex<State>,
-    /// The thread holding `state` locked ([`this_thread`]), 0 when unlocked: set right after
-    /// locking, cleared right before unlocking.
-    holder: AtomicUsize,
-}
-
-/// `state` locked by this thread, with [`Shared::holder`] naming it until unlocked.
-struct Locked<'a> {
-    guard: MutexGuard<'a, State>,
-    holder: &'a AtomicUsize,
-}
-
-impl Drop for Locked<'_> {
-    fn drop(&mut self) {
-        // Cleared before the guard (a field) unlocks.
-        self.holder.store(0, Ordering::Relaxed);
-    }
 }
 
 impl Shared {
@@ -147,46 +136,44 @@ impl Shared {
 
     /// Locks the state; this thread has no frame for this connection (so does not hold it).
     ///
-    /// A thread inside no connection simply waits. A thread that holds other connections waits
-    /// only if its wait closes no cycle: following "`Shared` → the thread holding it → the
-    /// `Shared` that thread waits for → …" must not lead back to this thread. Every wait of such
-    /// a thread is registered in [`WAITS`] under its lock before it blocks, and every holder is
-    /// recorded before its thread can register a wait, so of the threads forming a cycle the last
-    /// to register sees the whole cycle and returns [`Error::Busy`] instead of waiting.
-    fn lock(&self) -> Result<Locked<'_>> {
+    /// A thread inside no connection simply waits: it holds nothing, so no cycle of waits can pass
+    /// through it. A thread that holds connections waits only if its wait closes no cycle:
+    /// following "the connection wanted → a waiting thread that holds it → the connection that
+    /// thread waits for → …" must not reach a connection this thread holds. A holder that is not
+    /// waiting ends the chain (it will release). Every such wait is registered in [`WAITS`], with
+    /// what its thread holds, under that lock before the thread blocks, so of the threads forming
+    /// a cycle the last to register sees the whole cycle and returns [`Error::Busy`] instead.
+    fn lock(&self) -> Result<MutexGuard<'_, State>> {
         // A poisoned lock is still consistent: C does not unwind, user code that runs while the
         // state is borrowed (intercepts and what they drop) runs under catch_unwind, and crate
         // code updates the state so that a panic between two steps leaves no handle or ENet
         // structure half-updated (at worst a count errs on the safe side).
-        let guard = match self.state.try_lock() {
-            Ok(guard) => guard,
-            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+        match self.state.try_lock() {
+            Ok(guard) => Ok(guard),
+            Err(TryLockError::Poisoned(poisoned)) => Ok(poisoned.into_inner()),
             Err(TryLockError::WouldBlock) if !inside_any() => {
-                self.state.lock().unwrap_or_else(PoisonError::into_inner)
+                Ok(self.state.lock().unwrap_or_else(PoisonError::into_inner))
             }
             Err(TryLockError::WouldBlock) => {
-                let me = this_thread();
+                let token = INNERMOST.with(Cell::get) as usize;
                 {
+                    let held = held();
                     let mut waits = WAITS.lock().unwrap_or_else(PoisonError::into_inner);
-                    if closes_cycle(&waits, me, self) {
+                    if closes_cycle(&waits, &held, self.owner()) {
                         return Err(Error::Busy);
                     }
                     waits.push(Waiter {
-                        thread: me,
-                        wanted: self,
+                        token,
+                        held,
+                        wanted: self.owner(),
                     });
                 }
                 let guard = self.state.lock().unwrap_or_else(PoisonError::into_inner);
                 let mut waits = WAITS.lock().unwrap_or_else(PoisonError::into_inner);
-                waits.retain(|waiter| waiter.thread != me);
-                guard
+                waits.retain(|waiter| waiter.token != token);
+                Ok(guard)
             }
-        };
-        self.holder.store(this_thread(), Ordering::Relaxed);
-        Ok(Locked {
-            guard,
-            holder: &self.holder,
-        })
+        }
     }
 
     /// Runs `f` on the state, which no other code borrows meanwhile, then drops what `f` buried.
@@ -208,14 +195,16 @@ impl Shared {
                 (f(state), state.take_graveyard())
             }),
             None => {
-                let mut locked = self.lock()?;
-                let result = inside(owner, Access::Busy, |_| f(&mut locked.guard));
-                let graveyard = locked.guard.take_graveyard();
-                drop(locked);
+                let mut guard = self.lock()?;
+                let result = inside(owner, Access::Busy, |_| f(&mut guard));
+                let graveyard = guard.take_graveyard();
+                drop(guard);
                 (result, graveyard)
             }
         };
-        bury_for_good(graveyard);
+        if let Some(graveyard) = graveyard {
+            bury_for_good(graveyard);
+        }
         Ok(result)
     }
 
@@ -235,10 +224,10 @@ impl Shared {
         if access(owner).is_some() {
             return Err(Error::Busy);
         }
-        let mut locked = self.lock()?;
+        let mut guard = self.lock()?;
         // Every access below goes through this one pointer; the guard stays untouched until it
         // unlocks at the end of the function.
-        let state: *mut State = &mut *locked.guard;
+        let state: *mut State = &mut *guard;
         let result = inside(owner, Access::Busy, |frame| {
             let mut handled = 0;
             loop {
@@ -249,7 +238,9 @@ impl Shared {
                     (event, (*state).take_graveyard())
                 };
                 frame.access.set(Access::Held(state));
-                bury_for_good(graveyard);
+                if let Some(graveyard) = graveyard {
+                    bury_for_good(graveyard);
+                }
                 let event = match event {
                     // The handler destroyed the host: the batch ends with what it handled.
                     Err(Error::Unconfigured) if handled > 0 => return Ok(handled),
@@ -263,24 +254,22 @@ impl Shared {
                 frame.access.set(Access::Busy);
             }
         });
-        drop(locked);
+        drop(guard);
         result
     }
 }
 
-/// Whether `me`, about to wait for `wanted`, would close a cycle of waiting threads.
-fn closes_cycle(waits: &[Waiter], me: usize, wanted: &Shared) -> bool {
+/// Whether a thread holding `held`, about to wait for `wanted`, would close a cycle of waiting
+/// threads.
+fn closes_cycle(waits: &[Waiter], held: &[usize], wanted: usize) -> bool {
     let mut wanted = wanted;
     // Each step moves to another waiting thread; a chain longer than the waits is impossible.
     for _ in 0..=waits.len() {
-        let holder = wanted.holder.load(Ordering::Relaxed);
-        if holder == me {
+        if held.contains(&wanted) {
             return true;
         }
-        match waits.iter().find(|waiter| waiter.thread == holder) {
-            // SAFETY: an entry's `Shared` is borrowed by its waiting thread until after the entry
-            // is removed, which needs the `WAITS` lock the caller holds: it is alive.
-            Some(waiter) => wanted = unsafe { &*waiter.wanted },
+        match waits.iter().find(|waiter| waiter.held.contains(&wanted)) {
+            Some(waiter) => wanted = waiter.wanted,
             None => return false,
         }
     }
@@ -294,6 +283,7 @@ pub(crate) type Graveyard = Vec<Box<dyn Any + Send>>;
 /// second panic while the first unwinds would abort the process). The first panic is resumed once
 /// all are dropped; the payloads of later ones are dropped too, retrying while their own `Drop`
 /// panics.
+#[cold]
 fn bury_for_good(graveyard: Graveyard) {
     let mut first = None;
     for value in graveyard {
