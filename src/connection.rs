@@ -35,7 +35,11 @@ pub enum HostStatistic {
 /// happens in [`service`]: call it regularly.
 ///
 /// A `Connection` is `Send` and `Sync`: the host is behind a mutex, so peer handles may send from
-/// other threads while one thread services. [`service`] does not hold the lock while it waits.
+/// other threads while one thread services. [`service`] does not hold the lock while it waits,
+/// and a send, `put_packet`, ping, graceful disconnect, broadcast, `connect_to_host` or `destroy`
+/// from another thread wakes that wait, so what it queued leaves at once (in microseconds, not
+/// when the servicing thread's timeout ends). The wait itself still lasts until an event or the
+/// timeout.
 ///
 /// # Re-entrancy
 ///
@@ -203,7 +207,10 @@ impl Connection {
     /// Destroys the host: every peer handle is detached, remotes are not told (they time out).
     /// [`Error::Unconfigured`] if there is no host ("Host already destroyed.").
     pub fn destroy(&self) -> Result<()> {
-        self.shared.with(State::destroy)?
+        self.shared.with(State::destroy)??;
+        // A thread waiting in `service` returns (Unconfigured) instead of waiting on.
+        self.shared.wake.notify();
+        Ok(())
     }
 
     /// Starts a connection to `address` (an IP literal or a host name, resolved blocking to either
@@ -247,6 +254,7 @@ impl Connection {
             }
             state.connect(&to, channels, data)
         })??;
+        self.shared.wake.notify();
         Ok(PacketPeer::new(self.shared.clone(), id))
     }
 
@@ -264,6 +272,8 @@ impl Connection {
         // hot path of a busy loop, never reads it.
         let mut deadline = None;
         loop {
+            // Announced before the pass a wait may follow (see `crate::wake`).
+            let waiting = (timeout_ms > 0).then(|| self.shared.wake.announce());
             let (event, socket) = self.shared.with(|state| {
                 let event = state.service(true)?;
                 Ok::<_, Error>((event, state.host()?.socket()))
@@ -271,7 +281,12 @@ impl Connection {
             if !matches!(event, RawEvent::None) {
                 return Ok(self.event(event));
             }
-            if !wait_until(&mut deadline, timeout_ms, socket) {
+            let wait = |remaining| {
+                if let Some(waiting) = &waiting {
+                    self.shared.wake.wait(waiting, socket, remaining)
+                }
+            };
+            if !wait_until(&mut deadline, timeout_ms, wait) {
                 return Ok(Event::None);
             }
         }
@@ -306,12 +321,19 @@ impl Connection {
     pub fn drain(&self, timeout_ms: u32, mut handler: impl FnMut(Event)) -> Result<usize> {
         let mut deadline = None;
         loop {
+            // Announced before the pass a wait may follow (see `crate::wake`).
+            let waiting = (timeout_ms > 0).then(|| self.shared.wake.announce());
             let handled = self.shared.drain(|event| self.event(event), &mut handler)?;
             if handled > 0 {
                 return Ok(handled);
             }
             let socket = self.with_host(|host| host.socket())?;
-            if !wait_until(&mut deadline, timeout_ms, socket) {
+            let wait = |remaining| {
+                if let Some(waiting) = &waiting {
+                    self.shared.wake.wait(waiting, socket, remaining)
+                }
+            };
+            if !wait_until(&mut deadline, timeout_ms, wait) {
                 return Ok(0);
             }
         }
@@ -376,7 +398,9 @@ impl Connection {
             }
             host.broadcast(channel as u8, packet);
             Ok(())
-        })?
+        })??;
+        self.shared.wake.notify();
+        Ok(())
     }
 
     /// Sets how the bodies of outgoing datagrams are compressed (and incoming ones decompressed).
@@ -680,10 +704,14 @@ impl std::fmt::Debug for Connection {
     }
 }
 
-/// Waits until `socket` is readable or the deadline `timeout_ms` after the first call passes
-/// (`deadline` remembers it; the clock is read only here, when a wait is due). False once the
-/// deadline has passed: the caller stops.
-fn wait_until(deadline: &mut Option<Instant>, timeout_ms: u32, socket: sys::ENetSocket) -> bool {
+/// Runs `wait` for what remains until the deadline `timeout_ms` after the first call (`deadline`
+/// remembers it; the clock is read only here, when a wait is due). False once the deadline has
+/// passed: the caller stops.
+fn wait_until(
+    deadline: &mut Option<Instant>,
+    timeout_ms: u32,
+    wait: impl FnOnce(Duration),
+) -> bool {
     if timeout_ms == 0 {
         return false;
     }
@@ -693,20 +721,6 @@ fn wait_until(deadline: &mut Option<Instant>, timeout_ms: u32, socket: sys::ENet
     if remaining.is_zero() {
         return false;
     }
-    wait_readable(socket, remaining);
+    wait(remaining);
     true
-}
-
-/// Waits until `socket` is readable or `timeout` passes (interrupted waits just return early: the
-/// caller loops until its deadline).
-fn wait_readable(socket: sys::ENetSocket, timeout: Duration) {
-    let mut poll = libc::pollfd {
-        fd: socket,
-        events: libc::POLLIN,
-        revents: 0,
-    };
-    let ms = timeout.as_millis().clamp(1, i32::MAX as u128) as i32;
-    // SAFETY: `poll` is one valid pollfd. A socket closed by a concurrent destroy only makes poll
-    // return early or wait out the timeout; no memory is involved.
-    unsafe { libc::poll(&mut poll, 1, ms) };
 }

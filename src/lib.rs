@@ -29,6 +29,7 @@ mod multiplayer_peer;
 mod packet;
 mod packet_peer;
 mod shared;
+mod wake;
 
 pub use callbacks::{InterceptFn, Verdict};
 pub use compress::CompressionMode;

@@ -155,6 +155,14 @@ impl PacketPeer {
     }
 
     /// Runs `f` on the live peer, or returns `Unconfigured` for a detached handle.
+    /// [`with`](Self::with) for calls that give the servicing thread something to send: on
+    /// success, a thread waiting in `service` on the connection is woken to send it now.
+    fn with_work(&self, f: impl FnOnce(PeerMut<'_>) -> Result<()>) -> Result<()> {
+        self.with(f)??;
+        self.shared.wake.notify();
+        Ok(())
+    }
+
     fn with<T>(&self, f: impl FnOnce(PeerMut<'_>) -> T) -> Result<T> {
         self.shared
             .with(|state| Ok(f(state.host()?.peer(self.id)?)))?
@@ -164,12 +172,18 @@ impl PacketPeer {
     /// peer follows from `service` once the remote acknowledges (or times out). `data` reaches the
     /// remote's DISCONNECT event.
     pub fn peer_disconnect(&self, data: u32) -> Result<()> {
-        self.with(|peer| peer.disconnect(data))
+        self.with_work(|peer| {
+            peer.disconnect(data);
+            Ok(())
+        })
     }
 
     /// Like [`peer_disconnect`](Self::peer_disconnect), once all queued outgoing packets are sent.
     pub fn peer_disconnect_later(&self, data: u32) -> Result<()> {
-        self.with(|peer| peer.disconnect_later(data))
+        self.with_work(|peer| {
+            peer.disconnect_later(data);
+            Ok(())
+        })
     }
 
     /// Disconnects at once: sends an unsequenced DISCONNECT (not acknowledged), resets the peer
@@ -180,7 +194,10 @@ impl PacketPeer {
 
     /// Sends a ping now (ENet also pings by itself every [`ping_interval`](Self::ping_interval)).
     pub fn ping(&self) -> Result<()> {
-        self.with(|mut peer| peer.ping())
+        self.with_work(|mut peer| {
+            peer.ping();
+            Ok(())
+        })
     }
 
     /// How often ENet pings an otherwise idle peer, in ms (0 restores ENet's 500 ms).
@@ -205,19 +222,19 @@ impl PacketPeer {
     /// the peer acknowledges slower than you send). A refused packet is freed, never leaked, and
     /// nothing queued before is touched.
     pub fn send(&self, channel: i32, packet: &[u8], flags: i32) -> Result<()> {
-        self.with(|mut peer| {
+        self.with_work(|mut peer| {
             let channel = checked_channel(&peer, channel)?;
             peer.send(channel, Packet::new(packet, flags)?)
-        })?
+        })
     }
 
     /// Queues an owned [`Packet`] on `channel` (no copy when it was made with
     /// [`Packet::from_vec`]). Same errors as [`send`](Self::send); on error the packet is freed.
     pub fn send_packet(&self, channel: i32, packet: Packet) -> Result<()> {
-        self.with(|mut peer| {
+        self.with_work(|mut peer| {
             let channel = checked_channel(&peer, channel)?;
             peer.send(channel, packet)
-        })?
+        })
     }
 
     /// Configures ENet's throttle (interval in ms, acceleration and deceleration out of
@@ -356,7 +373,7 @@ impl PacketPeer {
 
     /// Sends a copy of `buffer` **reliably on channel 0** (PacketPeer's `put_packet`).
     pub fn put_packet(&self, buffer: &[u8]) -> Result<()> {
-        self.with(|mut peer| peer.send(0, Packet::new(buffer, Self::FLAG_RELIABLE)?))?
+        self.with_work(|mut peer| peer.send(0, Packet::new(buffer, Self::FLAG_RELIABLE)?))
     }
 
     /// The number of received packets queued on the peer (0 for a detached handle, whose queue

@@ -29,6 +29,7 @@
 
 use crate::error::{Error, Result};
 use crate::host::{RawEvent, State};
+use crate::wake::Wake;
 use std::any::Any;
 use std::cell::Cell;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
@@ -126,6 +127,8 @@ static WAITS: Mutex<Vec<Waiter>> = Mutex::new(Vec::new());
 #[derive(Default)]
 pub(crate) struct Shared {
     state: Mutex<State>,
+    /// Wakes a thread waiting in `service`/`drain` when another gives it work.
+    pub(crate) wake: Wake,
 }
 
 impl Shared {
