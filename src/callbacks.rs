@@ -45,6 +45,9 @@ pub(crate) struct Filter {
     /// `serviceTime`), as the host's periodic pass records it. Read by [`make_room`] to find
     /// the oldest.
     pub(crate) half_open: Box<[Option<(u32, u32)>]>,
+    /// When (ENet's `serviceTime`) a CONNECT last found every slot taken: half-open handshakes
+    /// are only timed out while slots are in demand.
+    pub(crate) full_at: Option<u32>,
     /// How many incoming commands one peer may have queued in ENet (see [`room_for`]).
     pub(crate) max_queued_commands: usize,
     /// Per peer slot, an upper bound of the incoming commands ENet holds for it (see
@@ -63,6 +66,7 @@ impl Default for Filter {
             hardened: true,
             user: None,
             half_open: Box::default(),
+            full_at: None,
             max_queued_commands: hardening::DEFAULT_MAX_QUEUED_COMMANDS,
             queued_estimate: Box::default(),
             caught: Vec::new(),
@@ -188,7 +192,7 @@ pub(crate) unsafe extern "C" fn intercept(
             let commands = unsafe { commands_of(host, datagram) };
             if let Some((_, connect_id)) = commands.and_then(connect_request) {
                 // SAFETY: as above; between datagrams ENet's peers are consistent.
-                unsafe { make_room(host, u32::from_ne_bytes(connect_id), &mut filter.half_open) };
+                unsafe { make_room(host, u32::from_ne_bytes(connect_id), filter) };
             }
         }
         if filter.hardened {
@@ -347,11 +351,8 @@ unsafe fn commands_of<'h>(host: *mut sys::ENetHost, datagram: &'h [u8]) -> Optio
 /// # Safety
 /// `host` must be live, inside its own servicing, between datagrams (the intercept), where no
 /// list of ENet's is being walked.
-unsafe fn make_room(
-    host: *mut sys::ENetHost,
-    connect_id: u32,
-    half_open: &mut [Option<(u32, u32)>],
-) {
+unsafe fn make_room(host: *mut sys::ENetHost, connect_id: u32, filter: &mut Filter) {
+    let half_open = &mut filter.half_open;
     // SAFETY: plain reads of the live host's fields and of its `peerCount` peers; the reset peer
     // is half-open (it raised no event, so no handle is attached to it) and ENet is not using it
     // while it waits for the next datagram.
@@ -382,6 +383,7 @@ unsafe fn make_room(
                 }
             }
         }
+        filter.full_at = Some(now);
         if let Some((index, _)) = oldest {
             sys::enet_peer_reset((*host).peers.add(index));
             if let Some(entry) = half_open.get_mut(index) {

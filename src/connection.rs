@@ -638,11 +638,15 @@ impl Connection {
         self.with_host(|host| host.max_queued_commands())
     }
 
-    /// Sets how long a half-open handshake may hold a peer slot, in ms: a remote that sent a
-    /// CONNECT but never acknowledged the answer (a spoofed or abandoned handshake). Default
-    /// **5000** (ENet keeps such a slot about 30 s, so a few CONNECTs a second kept a server full).
-    /// Independently of it, a CONNECT that finds every slot taken evicts the oldest half-open
-    /// handshake, so a flood of CONNECTs cannot keep legitimate clients out. Half-open remotes
+    /// Sets how long a half-open handshake may hold a peer slot while slots are in demand, in ms:
+    /// a remote that sent a CONNECT but never acknowledged the answer (a spoofed or abandoned
+    /// handshake). Default **5000** (ENet keeps such a slot about 30 s, so a few CONNECTs a second
+    /// kept a server full). "In demand": a CONNECT found every slot taken since the handshake
+    /// began; a host with free slots leaves slow handshakes alone. Independently of it, a CONNECT that
+    /// finds every slot taken evicts the oldest half-open handshake, so a flood of CONNECTs
+    /// cannot keep legitimate clients out (a legitimate handshake still in progress on a full
+    /// host can be the one evicted: its client retries, or times out if it already counted
+    /// itself connected). Half-open remotes
     /// have raised no event and have no handle. [`Error::InvalidParameter`] for 0.
     pub fn set_half_open_timeout(&self, ms: u32) -> Result<()> {
         self.with_host(|host| {

@@ -22,8 +22,9 @@
 //!    VERIFY_CONNECT, about 30 s; a few CONNECTs a second keep a server full and legitimate
 //!    clients are silently ignored. As TCP stacks do against SYN floods, a CONNECT that finds no
 //!    free slot evicts the oldest half-open handshake (the trampoline, `make_room` in
-//!    [`crate::callbacks`]), and half-open handshakes older than [`HALF_OPEN_TIMEOUT_MS`] are
-//!    reset. Half-open peers have raised no event, so no handle or application state refers to
+//!    [`crate::callbacks`]), and while CONNECTs find the host full, half-open handshakes older
+//!    than [`HALF_OPEN_TIMEOUT_MS`] are reset. A host with free slots leaves even slow handshakes
+//!    alone. Half-open peers have raised no event, so no handle or application state refers to
 //!    them.
 //! 3. **`totalWaitingData` drift** (fixed upstream in a52811e/1e80a78): incomplete unreliable
 //!    fragments that ENet discards are freed without being subtracted, so on a long-lived lossy

@@ -368,9 +368,11 @@ impl Host {
 
     /// The periodic pass over the peers (see [`crate::hardening`]):
     ///
-    /// * resets half-open handshakes older than the half-open timeout (default
+    /// * resets half-open handshakes older than the half-open timeout that held their slot while
+    ///   it was in demand (a CONNECT found none free since they began) (default
     ///   [`HALF_OPEN_TIMEOUT_MS`]; a peer that sent a CONNECT and never acknowledged our
-    ///   VERIFY_CONNECT; it has no handle yet);
+    ///   VERIFY_CONNECT; it has no handle yet). A host with free slots leaves slow handshakes to
+    ///   ENet;
     /// * sets the `totalWaitingData` of every peer at its limit to the exact size of the packets
     ///   it still holds (queued on its channels or dispatched and not yet received) plus what is
     ///   held for the application (`Slot::held`), undoing upstream 1.3.18's drift. Drift only
@@ -380,6 +382,7 @@ impl Host {
         let now = self.fields().serviceTime;
         self.drift_checked = now;
         let limit = self.fields().maximumWaitingData;
+        let full_at = self.filter.full_at;
         for slot in 0..self.slots.len() {
             let peer = self.peer_ptr(slot).as_ptr();
             // SAFETY: in-bounds peer of our live, exclusively held host. ENet's lists are
@@ -394,7 +397,10 @@ impl Host {
                     let connect_id = (*peer).connectID;
                     match *half_open {
                         Some((id, since)) if id == connect_id => {
-                            if now.wrapping_sub(since) >= self.half_open_timeout {
+                            let age = now.wrapping_sub(since);
+                            // It held a slot someone needed: a CONNECT found none free since.
+                            let in_demand = full_at.is_some_and(|at| now.wrapping_sub(at) <= age);
+                            if in_demand && age >= self.half_open_timeout {
                                 sys::enet_peer_reset(peer);
                                 *half_open = None;
                                 continue;
