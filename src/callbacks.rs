@@ -9,6 +9,7 @@
 
 use crate::address;
 use crate::hardening;
+use crate::host;
 use enet_sys as sys;
 use std::any::Any;
 use std::cell::Cell;
@@ -433,42 +434,13 @@ unsafe fn room_for(
 /// # Safety
 /// As [`room_for`].
 unsafe fn queued_commands(host: *mut sys::ENetHost, slot: usize, limit: usize) -> usize {
-    // SAFETY: the caller's contract; `channels` holds `channelCount` channels (null with a count
-    // of 0), and each list is a consistent circular list with its sentinel.
+    // SAFETY: the caller's contract: a live peer of `host`, whose lists ENet leaves consistent
+    // and unchanged between datagrams.
     unsafe {
-        let peer = (*host).peers.add(slot);
-        let mut count = list_length(std::ptr::addr_of_mut!((*peer).dispatchedCommands), limit);
-        for channel in 0..(*peer).channelCount {
-            let channel = (*peer).channels.add(channel);
-            for list in [
-                std::ptr::addr_of_mut!((*channel).incomingReliableCommands),
-                std::ptr::addr_of_mut!((*channel).incomingUnreliableCommands),
-            ] {
-                if count > limit {
-                    return count;
-                }
-                count += list_length(list, limit - count);
-            }
-        }
-        count
-    }
-}
-
-/// The length of an ENet list, counting no further than `limit + 1`.
-///
-/// # Safety
-/// `list` must be a live, consistent ENet list.
-unsafe fn list_length(list: *mut sys::ENetList, limit: usize) -> usize {
-    // SAFETY: the caller's contract.
-    unsafe {
-        let sentinel = std::ptr::addr_of_mut!((*list).sentinel);
-        let mut node = (*sentinel).next;
-        let mut length = 0;
-        while node != sentinel && length <= limit {
-            length += 1;
-            node = (*node).next;
-        }
-        length
+        host::incoming_lists((*host).peers.add(slot))
+            .flat_map(|list| host::list_nodes(list))
+            .take(limit.saturating_add(1))
+            .count()
     }
 }
 

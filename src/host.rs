@@ -412,17 +412,13 @@ impl Host {
                 if (*peer).totalWaitingData < limit {
                     continue;
                 }
-                let mut total = self.slots[slot].held;
-                total += queued_bytes(std::ptr::addr_of_mut!((*peer).dispatchedCommands));
-                for channel in 0..(*peer).channelCount {
-                    let channel = (*peer).channels.add(channel);
-                    total +=
-                        queued_bytes(std::ptr::addr_of_mut!((*channel).incomingReliableCommands));
-                    total += queued_bytes(std::ptr::addr_of_mut!(
-                        (*channel).incomingUnreliableCommands
-                    ));
-                }
-                (*peer).totalWaitingData = total;
+                // Each packet belongs to exactly one incoming command, the list node's container.
+                let queued: usize = incoming_lists(peer)
+                    .flat_map(|list| list_nodes(list))
+                    .filter_map(|node| (*node.cast::<sys::ENetIncomingCommand>()).packet.as_ref())
+                    .map(|packet| packet.dataLength)
+                    .sum();
+                (*peer).totalWaitingData = self.slots[slot].held + queued;
             }
         }
     }
@@ -685,26 +681,54 @@ impl Drop for Host {
     }
 }
 
-/// The bytes of the packets referenced by a list of `ENetIncomingCommand`s (each packet belongs to
-/// exactly one incoming command).
+/// The nodes of an ENet list, front to back (each the first field of its command).
 ///
 /// # Safety
-/// `list` must be a live, consistent ENet list of incoming commands of an exclusively held host.
-unsafe fn queued_bytes(list: *mut sys::ENetList) -> usize {
-    // SAFETY: the caller's contract; the list's nodes are the first field of ENetIncomingCommand.
-    unsafe {
+/// `list` must be a live, consistent ENet list that nothing changes while the iterator is used.
+pub(crate) unsafe fn list_nodes(
+    list: *mut sys::ENetList,
+) -> impl Iterator<Item = *mut sys::ENetListNode> {
+    // SAFETY: the caller's contract: the list and its sentinel node are live.
+    let (sentinel, first) = unsafe {
         let sentinel = std::ptr::addr_of_mut!((*list).sentinel);
-        let mut node = (*sentinel).next;
-        let mut total = 0;
-        while node != sentinel {
-            let command = node.cast::<sys::ENetIncomingCommand>();
-            if let Some(packet) = (*command).packet.as_ref() {
-                total += packet.dataLength;
-            }
-            node = (*node).next;
+        (sentinel, (*sentinel).next)
+    };
+    std::iter::successors(Some(first), |&node| {
+        // SAFETY: the caller's contract: every node reached from the sentinel, the sentinel
+        // included, is live.
+        Some(unsafe { (*node).next })
+    })
+    .take_while(move |&node| node != sentinel)
+}
+
+/// The lists holding a peer's incoming commands: dispatched but not yet received, then each
+/// channel's reliable and unreliable queue.
+///
+/// # Safety
+/// `peer` must be a live peer of an exclusively held host, not inside ENet, that nothing changes
+/// while the iterator is used.
+pub(crate) unsafe fn incoming_lists(
+    peer: *mut sys::ENetPeer,
+) -> impl Iterator<Item = *mut sys::ENetList> {
+    // SAFETY: the caller's contract; plain field reads.
+    let (dispatched, channels, count) = unsafe {
+        (
+            std::ptr::addr_of_mut!((*peer).dispatchedCommands),
+            (*peer).channels,
+            (*peer).channelCount,
+        )
+    };
+    std::iter::once(dispatched).chain((0..count).flat_map(move |index| {
+        // SAFETY: `channels` holds `channelCount` channels (null with a count of 0, when this
+        // closure never runs); the places are reached without forming references.
+        unsafe {
+            let channel = channels.add(index);
+            [
+                std::ptr::addr_of_mut!((*channel).incomingReliableCommands),
+                std::ptr::addr_of_mut!((*channel).incomingUnreliableCommands),
+            ]
         }
-        total
-    }
+    }))
 }
 
 /// A validated live peer of a locked host.
@@ -844,20 +868,19 @@ impl PeerMut<'_> {
         let peer = self.raw.as_ptr();
         let mut total = 0;
         // SAFETY: live peer of an exclusively held host, not inside ENet: its lists are consistent
-        // circular lists of ENetOutgoingCommand (the list node is their first field).
+        // lists of ENetOutgoingCommand (the list node is their first field), unchanged meanwhile.
         unsafe {
-            for list in [
+            let lists = [
                 std::ptr::addr_of_mut!((*peer).sentReliableCommands),
                 std::ptr::addr_of_mut!((*peer).outgoingSendReliableCommands),
                 std::ptr::addr_of_mut!((*peer).outgoingCommands),
-            ] {
-                let sentinel = std::ptr::addr_of_mut!((*list).sentinel);
-                let mut node = (*sentinel).next;
-                while node != sentinel && total <= limit {
-                    let command = node.cast::<sys::ENetOutgoingCommand>();
-                    total += usize::from((*command).fragmentLength) + OUTGOING_COMMAND_OVERHEAD;
-                    node = (*node).next;
+            ];
+            for node in lists.into_iter().flat_map(|list| list_nodes(list)) {
+                if total > limit {
+                    break;
                 }
+                let command = node.cast::<sys::ENetOutgoingCommand>();
+                total += usize::from((*command).fragmentLength) + OUTGOING_COMMAND_OVERHEAD;
             }
         }
         total

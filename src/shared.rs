@@ -74,20 +74,28 @@ fn inside<T>(owner: usize, access: Access, body: impl FnOnce(&Frame) -> T) -> T 
     body(&frame)
 }
 
-/// How this thread is inside the connection `owner`: its innermost frame's access, if any.
-fn access(owner: usize) -> Option<Access> {
-    let mut frame = INNERMOST.with(Cell::get);
-    while !frame.is_null() {
+/// This thread's frames, innermost first: each one's connection and access.
+fn frames() -> impl Iterator<Item = (usize, Access)> {
+    let innermost = INNERMOST.with(Cell::get);
+    std::iter::successors((!innermost.is_null()).then_some(innermost), |&frame| {
         // SAFETY: a frame is linked only while it lives on this thread's stack (`inside` unlinks
         // it before it is dropped, also when unwinding), and `outer` links only outer frames,
-        // which outlive it.
+        // which outlive it; the iterator is used within the call that made it.
+        let outer = unsafe { (*frame).outer };
+        (!outer.is_null()).then_some(outer)
+    })
+    .map(|frame| {
+        // SAFETY: as above.
         let entry = unsafe { &*frame };
-        if entry.owner == owner {
-            return Some(entry.access.get());
-        }
-        frame = entry.outer;
-    }
-    None
+        (entry.owner, entry.access.get())
+    })
+}
+
+/// How this thread is inside the connection `owner`: its innermost frame's access, if any.
+fn access(owner: usize) -> Option<Access> {
+    frames()
+        .find(|&(of, _)| of == owner)
+        .map(|(_, access)| access)
 }
 
 /// Whether this thread is inside any connection (and so holds at least one connection's lock).
@@ -98,15 +106,7 @@ fn inside_any() -> bool {
 /// The connections this thread holds: one per frame (a frame exists only while its thread holds
 /// that connection's lock, its own or through a `drain` further up).
 fn held() -> Vec<usize> {
-    let mut held = Vec::new();
-    let mut frame = INNERMOST.with(Cell::get);
-    while !frame.is_null() {
-        // SAFETY: as in `access`.
-        let entry = unsafe { &*frame };
-        held.push(entry.owner);
-        frame = entry.outer;
-    }
-    held
+    frames().map(|(owner, _)| owner).collect()
 }
 
 /// A wait in progress of a thread that holds connections while it waits for another.
