@@ -11,7 +11,7 @@ mod enet_alloc;
 
 use common::Pump;
 use enet::{Connection, Event, PacketPeer, Verdict};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Serialises the tests of this binary: they share the process-wide allocation counter.
@@ -27,25 +27,13 @@ fn count_enet_allocations() -> std::sync::MutexGuard<'static, ()> {
     serial
 }
 
-/// A connected pair where the server records the 2-byte header the client's datagrams carry
-/// (its peer id and session bits as the server expects them).
+/// A connected pair and the 2-byte header the client's datagrams carry (its peer id and session
+/// bits as the server expects them).
 fn pair_with_client_header(
     channels: i32,
 ) -> (Connection, Connection, PacketPeer, PacketPeer, [u8; 2]) {
-    let header = Arc::new(Mutex::new(None));
     let (server, client, to_client, to_server) = common::connected_pair(channels);
-    let seen = header.clone();
-    server
-        .set_intercept(Some(Box::new(move |_, datagram: &[u8]| {
-            *seen.lock().unwrap() = Some([datagram[0] & 0x3F, datagram[1]]);
-            Verdict::Pass
-        })))
-        .unwrap();
-    to_server.ping().unwrap();
-    let mut pump = Pump::new(&[&server, &client]);
-    pump.until(|| header.lock().unwrap().is_some());
-    server.set_intercept(None).unwrap();
-    let header = header.lock().unwrap().unwrap();
+    let header = common::client_header(&server, &client, &to_server);
     (server, client, to_client, to_server, header)
 }
 

@@ -13,26 +13,7 @@
 
 mod common;
 
-use common::Pump;
-use enet::{Connection, HostStatistic, PacketPeer, Verdict};
-use std::sync::{Arc, Mutex};
-
-/// The 2-byte header of the client's datagrams as the server expects them.
-fn client_header(server: &Connection, client: &Connection, to_server: &PacketPeer) -> [u8; 2] {
-    let header = Arc::new(Mutex::new(None));
-    let seen = header.clone();
-    server
-        .set_intercept(Some(Box::new(move |_, datagram: &[u8]| {
-            *seen.lock().unwrap() = Some([datagram[0] & 0x3F, datagram[1]]);
-            Verdict::Pass
-        })))
-        .unwrap();
-    to_server.ping().unwrap();
-    Pump::new(&[server, client]).until(|| header.lock().unwrap().is_some());
-    server.set_intercept(None).unwrap();
-    let header = header.lock().unwrap().unwrap();
-    header
-}
+use enet::HostStatistic;
 
 /// This thread's CPU time (user + system), in seconds.
 fn thread_cpu() -> f64 {
@@ -47,7 +28,7 @@ fn thread_cpu() -> f64 {
 fn descending_zero_length_reliables(hardened: bool) -> (f64, usize) {
     let (server, client, _to_client, to_server) = common::connected_pair(16);
     server.set_hardening_enabled(hardened).unwrap();
-    let header = client_header(&server, &client, &to_server);
+    let header = common::client_header(&server, &client, &to_server);
     let port = i32::from(server.get_local_port().unwrap());
     let (mut bytes, mut cpu) = (0, 0.0);
     let mut sequence: u16 = 24_000;

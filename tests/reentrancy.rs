@@ -6,7 +6,7 @@
 mod common;
 
 use common::DEADLINE;
-use enet::{Connection, Error, MultiplayerEvent, MultiplayerPeer, PacketPeer, Verdict};
+use enet::{Connection, Error, PacketPeer, Verdict};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Barrier, Mutex, Weak};
@@ -35,6 +35,9 @@ impl<F: FnMut()> Drop for OnDrop<F> {
 
 /// A slot for the result of a call made deep inside a nesting.
 type Slot<T> = Arc<Mutex<Option<T>>>;
+
+/// The result of a call that returns nothing on success.
+type Outcome = Result<(), Error>;
 
 fn slot<T>() -> Slot<T> {
     Arc::new(Mutex::new(None))
@@ -117,6 +120,31 @@ fn service_until(connection: &Connection, done: impl Fn() -> bool) {
     }
 }
 
+/// Nests A's service through B's: once `armed`, A's intercept pokes B and services it (recorded
+/// in the second slot), and B's intercept runs `on_a` on A (recorded in the first).
+fn nest_through_b(
+    (a, b): (&Arc<Connection>, &Arc<Connection>),
+    (to_b, b_client): (PacketPeer, Arc<Connection>),
+    armed: &Arc<AtomicBool>,
+    on_a: impl FnOnce(&Connection) -> Outcome + Send + 'static,
+) -> (Slot<Outcome>, Slot<Outcome>) {
+    let (inner, b_service) = (slot(), slot());
+    {
+        let (a, inner) = (Arc::downgrade(a), inner.clone());
+        intercept_once(b, armed, move || {
+            *inner.lock().unwrap() = Some(on_a(&upgrade(&a)));
+        });
+    }
+    {
+        let (b, b_service) = (Arc::downgrade(b), b_service.clone());
+        intercept_once(a, armed, move || {
+            poke(&to_b, &b_client);
+            *b_service.lock().unwrap() = Some(upgrade(&b).service(0).map(drop));
+        });
+    }
+    (inner, b_service)
+}
+
 #[test]
 fn destroying_a_connection_inside_its_own_service_nested_through_another_is_busy() {
     // A.drain handler → A.service → A's intercept → B.service → B's intercept → A.destroy().
@@ -124,20 +152,8 @@ fn destroying_a_connection_inside_its_own_service_nested_through_another_is_busy
         let (a, a_client, to_a) = pair();
         let (b, b_client, to_b) = pair();
         let armed = Arc::new(AtomicBool::new(false));
-        let (destroy, b_service) = (slot(), slot());
-        {
-            let (a, destroy) = (Arc::downgrade(&a), destroy.clone());
-            intercept_once(&b, &armed, move || {
-                *destroy.lock().unwrap() = Some(upgrade(&a).destroy());
-            });
-        }
-        {
-            let (b, b_service) = (Arc::downgrade(&b), b_service.clone());
-            intercept_once(&a, &armed, move || {
-                poke(&to_b, &b_client);
-                *b_service.lock().unwrap() = Some(upgrade(&b).service(0).map(drop));
-            });
-        }
+        let (destroy, b_service) =
+            nest_through_b((&a, &b), (to_b, b_client), &armed, Connection::destroy);
         let mut a_service = None;
         drain_once(&a, &to_a, &a_client, || {
             armed.store(true, Ordering::SeqCst);
@@ -161,20 +177,8 @@ fn a_connection_is_busy_inside_its_own_service_nested_through_another() {
         let (a, a_client, to_a) = pair();
         let (b, b_client, to_b) = pair();
         let armed = Arc::new(AtomicBool::new(true));
-        let (flush, b_service) = (slot(), slot());
-        {
-            let (a, flush) = (Arc::downgrade(&a), flush.clone());
-            intercept_once(&b, &armed, move || {
-                *flush.lock().unwrap() = Some(upgrade(&a).flush());
-            });
-        }
-        {
-            let (b, b_service) = (Arc::downgrade(&b), b_service.clone());
-            intercept_once(&a, &armed, move || {
-                poke(&to_b, &b_client);
-                *b_service.lock().unwrap() = Some(upgrade(&b).service(0).map(drop));
-            });
-        }
+        let (flush, b_service) =
+            nest_through_b((&a, &b), (to_b, b_client), &armed, Connection::flush);
         poke(&to_a, &a_client);
         service_until(&a, || flush.lock().unwrap().is_some());
         a.set_intercept(None).unwrap();
@@ -283,20 +287,7 @@ fn an_intercept_is_dropped_after_dropping_its_connection_released_the_lock() {
 #[test]
 fn closing_a_multiplayer_peer_drops_an_intercept_on_its_host_after_the_lock_is_released() {
     let sent = watchdog(|| {
-        let mut server = MultiplayerPeer::new();
-        server.create_server(0, 4, 0, 0, 0).unwrap();
-        let port = server.get_host().unwrap().get_local_port().unwrap();
-        let client = common::client();
-        let _to_server = client
-            .connect_to_host("127.0.0.1", i32::from(port), 0, 7)
-            .unwrap();
-        let start = Instant::now();
-        let mut events = Vec::new();
-        while !events.contains(&MultiplayerEvent::PeerConnected(7)) {
-            assert!(start.elapsed() < DEADLINE, "the client never connected");
-            client.service(1).unwrap();
-            events.extend(server.poll().unwrap());
-        }
+        let (mut server, _client, _to_server) = common::multiplayer_server_with_client(7);
         let peer = server.get_peer(7).unwrap();
         let sent = intercept_sending_on_drop(server.get_host().unwrap(), peer);
         server.close();

@@ -6,7 +6,7 @@
 mod common;
 
 use common::{Pump, DEADLINE};
-use enet::{Connection, MultiplayerEvent, MultiplayerPeer, PacketPeer};
+use enet::{MultiplayerPeer, Packet, PacketPeer};
 use std::time::{Duration, Instant};
 
 const LIMIT: usize = 256 << 10;
@@ -31,18 +31,21 @@ fn queue_stream(to: &PacketPeer) {
 /// Long enough for the whole stream to arrive if nothing held it back.
 const UNREAD_FOR: Duration = Duration::from_millis(1500);
 
-#[test]
-fn a_peer_whose_packets_are_not_read_pins_at_most_max_waiting_data_and_loses_nothing() {
-    let (server, client, to_client, to_server) = common::connected_pair(1);
-    server.set_max_waiting_data(LIMIT).unwrap();
-    queue_stream(&to_server);
-
-    let mut pump = Pump::new(&[&server, &client]);
+/// Lets the stream arrive without reading it for `UNREAD_FOR`, asserting that at most `MAX_HELD`
+/// packets are held meanwhile (and something arrived), then reads until all `PACKETS` arrived,
+/// asserting they are in order and intact. `step` services both ends, `held` counts what waits
+/// to be read, `take` reads one packet.
+fn unread_then_read<R>(
+    receiver: &mut R,
+    step: impl Fn(&mut R),
+    held: impl Fn(&R) -> usize,
+    take: impl Fn(&mut R) -> Option<Packet>,
+) {
     let start = Instant::now();
     let mut most_held = 0;
     while start.elapsed() < UNREAD_FOR {
-        pump.step();
-        most_held = most_held.max(to_client.get_available_packet_count());
+        step(receiver);
+        most_held = most_held.max(held(receiver));
     }
     assert!(most_held >= 1, "something arrived");
     assert!(
@@ -58,8 +61,8 @@ fn a_peer_whose_packets_are_not_read_pins_at_most_max_waiting_data_and_loses_not
             "{} of {PACKETS} arrived",
             got.len()
         );
-        pump.step();
-        while let Ok(packet) = to_client.get_packet() {
+        step(receiver);
+        while let Some(packet) = take(receiver) {
             got.push(packet);
         }
     }
@@ -72,62 +75,34 @@ fn a_peer_whose_packets_are_not_read_pins_at_most_max_waiting_data_and_loses_not
 }
 
 #[test]
+fn a_peer_whose_packets_are_not_read_pins_at_most_max_waiting_data_and_loses_nothing() {
+    let (server, client, to_client, to_server) = common::connected_pair(1);
+    server.set_max_waiting_data(LIMIT).unwrap();
+    queue_stream(&to_server);
+    unread_then_read(
+        &mut Pump::new(&[&server, &client]),
+        Pump::step,
+        |_| to_client.get_available_packet_count(),
+        |_| to_client.get_packet().ok(),
+    );
+}
+
+#[test]
 fn a_multiplayer_peer_whose_packets_are_not_read_holds_at_most_max_waiting_data_per_remote() {
-    let mut server = MultiplayerPeer::new();
-    server.create_server(0, 4, 0, 0, 0).unwrap();
-    let port = server.get_host().unwrap().get_local_port().unwrap();
+    let (mut server, client, to_server) = common::multiplayer_server_with_client(7);
     server
         .get_host()
         .unwrap()
         .set_max_waiting_data(LIMIT)
         .unwrap();
-    let client = Connection::new();
-    client.create_host(1, 0, 0, 0).unwrap();
-    let to_server = client
-        .connect_to_host("127.0.0.1", i32::from(port), 0, 7)
-        .unwrap();
-    let start = Instant::now();
-    let mut events = Vec::new();
-    while !events.contains(&MultiplayerEvent::PeerConnected(7)) {
-        assert!(start.elapsed() < DEADLINE, "the client never connected");
-        client.service(1).unwrap();
-        events.extend(server.poll().unwrap());
-    }
     queue_stream(&to_server);
-
-    let step = |server: &mut MultiplayerPeer| {
-        client.service(1).unwrap();
-        assert_eq!(server.poll().unwrap(), []);
-    };
-    let start = Instant::now();
-    let mut most_held = 0;
-    while start.elapsed() < UNREAD_FOR {
-        step(&mut server);
-        most_held = most_held.max(server.get_available_packet_count());
-    }
-    assert!(most_held >= 1, "something arrived");
-    assert!(
-        most_held <= MAX_HELD,
-        "{most_held} packets of {PACKET} bytes held with a limit of {LIMIT}"
+    unread_then_read(
+        &mut server,
+        |server| {
+            client.service(1).unwrap();
+            assert_eq!(server.poll().unwrap(), []);
+        },
+        MultiplayerPeer::get_available_packet_count,
+        |server| server.get_packet().ok(),
     );
-
-    let mut got = Vec::new();
-    let start = Instant::now();
-    while got.len() < PACKETS {
-        assert!(
-            start.elapsed() < DEADLINE,
-            "{} of {PACKETS} arrived",
-            got.len()
-        );
-        step(&mut server);
-        while let Ok(packet) = server.get_packet() {
-            got.push(packet);
-        }
-    }
-    for (i, received) in got.iter().enumerate() {
-        assert!(
-            received[..] == packet(i)[..],
-            "packet {i} in order and intact"
-        );
-    }
 }

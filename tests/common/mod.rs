@@ -1,8 +1,12 @@
 //! Shared helpers of the integration tests: loopback hosts on port 0 and a deadline pump.
 #![allow(dead_code)]
 
-use enet::{Connection, Event, Packet, PacketPeer, PeerState, PeerStatistic};
+use enet::{
+    Connection, Event, MultiplayerEvent, MultiplayerPeer, Packet, PacketPeer, PeerState,
+    PeerStatistic, Verdict,
+};
 use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The generous upper bound for anything a loopback test waits for.
@@ -259,4 +263,42 @@ pub fn assert_detached(peer: &PacketPeer) {
     // None of the calls above revived it.
     assert!(!peer.is_active(), "is_active after the calls");
     assert_eq!(peer.get_state(), PeerState::Disconnected);
+}
+
+/// A `MultiplayerPeer` server on loopback with one raw ENet client connected to it as `id` (the
+/// server has seen `PeerConnected(id)`): (server, client, client's handle of the server).
+pub fn multiplayer_server_with_client(id: u32) -> (MultiplayerPeer, Connection, PacketPeer) {
+    let mut server = MultiplayerPeer::new();
+    server.create_server(0, 4, 0, 0, 0).expect("create_server");
+    let port = server.get_host().unwrap().get_local_port().unwrap();
+    let client = client();
+    let to_server = client
+        .connect_to_host("127.0.0.1", i32::from(port), 0, id)
+        .expect("connect");
+    let start = Instant::now();
+    let mut events = Vec::new();
+    while !events.contains(&MultiplayerEvent::PeerConnected(id as i32)) {
+        assert!(start.elapsed() < DEADLINE, "the client never connected");
+        client.service(1).unwrap();
+        events.extend(server.poll().unwrap());
+    }
+    (server, client, to_server)
+}
+
+/// The 2-byte header `client`'s datagrams carry as `server` expects them (its peer id and
+/// session bits), seen by an intercept on a ping, for crafting datagrams from that client.
+pub fn client_header(server: &Connection, client: &Connection, to_server: &PacketPeer) -> [u8; 2] {
+    let header = Arc::new(Mutex::new(None));
+    let seen = header.clone();
+    server
+        .set_intercept(Some(Box::new(move |_, datagram: &[u8]| {
+            *seen.lock().unwrap() = Some([datagram[0] & 0x3F, datagram[1]]);
+            Verdict::Pass
+        })))
+        .unwrap();
+    to_server.ping().unwrap();
+    Pump::new(&[server, client]).until(|| header.lock().unwrap().is_some());
+    server.set_intercept(None).unwrap();
+    let header = header.lock().unwrap().unwrap();
+    header
 }
