@@ -9,6 +9,7 @@ use crate::host::{Host, RawEvent, State};
 use crate::packet::Packet;
 use crate::packet_peer::PacketPeer;
 use crate::shared::Shared;
+use crate::wake::Waiting;
 use enet_sys as sys;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -281,12 +282,7 @@ impl Connection {
             if !matches!(event, RawEvent::None) {
                 return Ok(self.event(event));
             }
-            let wait = |remaining| {
-                if let Some(waiting) = &waiting {
-                    self.shared.wake.wait(waiting, socket, remaining)
-                }
-            };
-            if !wait_until(&mut deadline, timeout_ms, wait) {
+            if !wait_until(&mut deadline, timeout_ms, waiting.as_ref(), socket) {
                 return Ok(Event::None);
             }
         }
@@ -328,12 +324,7 @@ impl Connection {
                 return Ok(handled);
             }
             let socket = self.with_host(|host| host.socket())?;
-            let wait = |remaining| {
-                if let Some(waiting) = &waiting {
-                    self.shared.wake.wait(waiting, socket, remaining)
-                }
-            };
-            if !wait_until(&mut deadline, timeout_ms, wait) {
+            if !wait_until(&mut deadline, timeout_ms, waiting.as_ref(), socket) {
                 return Ok(0);
             }
         }
@@ -708,23 +699,25 @@ impl std::fmt::Debug for Connection {
     }
 }
 
-/// Runs `wait` for what remains until the deadline `timeout_ms` after the first call (`deadline`
-/// remembers it; the clock is read only here, when a wait is due). False once the deadline has
-/// passed: the caller stops.
+/// Waits, as the thread that announced `waiting` (none with a timeout of 0), until `socket` is
+/// readable, a wake-up arrives or the deadline `timeout_ms` after the first call passes
+/// (`deadline` remembers it; the clock is read only here, when a wait is due). False once the
+/// deadline has passed: the caller stops.
 fn wait_until(
     deadline: &mut Option<Instant>,
     timeout_ms: u32,
-    wait: impl FnOnce(Duration),
+    waiting: Option<&Waiting<'_>>,
+    socket: sys::ENetSocket,
 ) -> bool {
-    if timeout_ms == 0 {
+    let Some(waiting) = waiting else {
         return false;
-    }
+    };
     let deadline = *deadline
         .get_or_insert_with(|| Instant::now() + Duration::from_millis(u64::from(timeout_ms)));
     let remaining = deadline.saturating_duration_since(Instant::now());
     if remaining.is_zero() {
         return false;
     }
-    wait(remaining);
+    waiting.wait(socket, remaining);
     true
 }

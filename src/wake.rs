@@ -80,12 +80,13 @@ impl Wake {
             unsafe { libc::write(pipe.write.as_raw_fd(), [1u8].as_ptr().cast(), 1) };
         }
     }
+}
 
-    /// Waits, as the announced `_waiting` thread, until `socket` is readable, a wake-up arrives
-    /// or `timeout` passes (an interrupted wait just returns early: the caller loops until its
-    /// deadline).
-    pub(crate) fn wait(&self, _waiting: &Waiting<'_>, socket: RawFd, timeout: Duration) {
-        let pipe = self.pipe.get().and_then(Option::as_ref);
+impl Waiting<'_> {
+    /// Waits until `socket` is readable, a wake-up arrives or `timeout` passes (an interrupted
+    /// wait just returns early: the caller loops until its deadline).
+    pub(crate) fn wait(&self, socket: RawFd, timeout: Duration) {
+        let pipe = self.wake.pipe.get().and_then(Option::as_ref);
         let mut fds = [
             libc::pollfd {
                 fd: socket,
