@@ -32,6 +32,7 @@ use crate::host::{RawEvent, State};
 use crate::wake::Wake;
 use std::any::Any;
 use std::cell::Cell;
+use std::ops::ControlFlow;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::{Mutex, MutexGuard, PoisonError, TryLockError};
 
@@ -74,28 +75,33 @@ fn inside<T>(owner: usize, access: Access, body: impl FnOnce(&Frame) -> T) -> T 
     body(&frame)
 }
 
-/// This thread's frames, innermost first: each one's connection and access.
-fn frames() -> impl Iterator<Item = (usize, Access)> {
-    let innermost = INNERMOST.with(Cell::get);
-    std::iter::successors((!innermost.is_null()).then_some(innermost), |&frame| {
+/// Visits this thread's frames, innermost first, until `visit` breaks.
+#[inline(always)]
+fn walk_frames(mut visit: impl FnMut(&Frame) -> ControlFlow<()>) {
+    let mut frame = INNERMOST.with(Cell::get);
+    while !frame.is_null() {
         // SAFETY: a frame is linked only while it lives on this thread's stack (`inside` unlinks
         // it before it is dropped, also when unwinding), and `outer` links only outer frames,
-        // which outlive it; the iterator is used within the call that made it.
-        let outer = unsafe { (*frame).outer };
-        (!outer.is_null()).then_some(outer)
-    })
-    .map(|frame| {
-        // SAFETY: as above.
+        // which outlive it.
         let entry = unsafe { &*frame };
-        (entry.owner, entry.access.get())
-    })
+        if visit(entry).is_break() {
+            return;
+        }
+        frame = entry.outer;
+    }
 }
 
 /// How this thread is inside the connection `owner`: its innermost frame's access, if any.
 fn access(owner: usize) -> Option<Access> {
-    frames()
-        .find(|&(of, _)| of == owner)
-        .map(|(_, access)| access)
+    let mut found = None;
+    walk_frames(|frame| {
+        if frame.owner != owner {
+            return ControlFlow::Continue(());
+        }
+        found = Some(frame.access.get());
+        ControlFlow::Break(())
+    });
+    found
 }
 
 /// Whether this thread is inside any connection (and so holds at least one connection's lock).
@@ -106,7 +112,12 @@ fn inside_any() -> bool {
 /// The connections this thread holds: one per frame (a frame exists only while its thread holds
 /// that connection's lock, its own or through a `drain` further up).
 fn held() -> Vec<usize> {
-    frames().map(|(owner, _)| owner).collect()
+    let mut held = Vec::new();
+    walk_frames(|frame| {
+        held.push(frame.owner);
+        ControlFlow::Continue(())
+    });
+    held
 }
 
 /// A wait in progress of a thread that holds connections while it waits for another.
